@@ -1,0 +1,48 @@
+# Survey Workbench. `make demo` and `make test` do all set-up on a fresh machine (Python 3.11 + pip).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KERNEL := survey-workbench
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: demo test install kernel lab bench clean help
+
+help:
+	@echo "make demo   - set up .venv, generate demo data, run every demo report, print the index path"
+	@echo "make test   - set up .venv and run every test (unit, notebooks, CLI, browser)"
+	@echo "make lab    - start JupyterLab with the project kernel"
+	@echo "make bench  - speed and memory against peers (benchmarks/)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when the dependencies change.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (Survey Workbench)" >/dev/null
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+kernel: $(STAMP)
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (Survey Workbench)"
+
+demo: $(STAMP)
+	$(BIN)/survey demo --out data/demo --scale small
+	$(BIN)/survey run notebooks/plans/demo.yml; status=$$?; \
+	echo ""; echo "Open: $(CURDIR)/outputs/demo/index.html"; exit $$status
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	@test -d data/demo || $(BIN)/survey demo --out data/demo --scale small
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/00_start_here.ipynb
+
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf outputs/demo outputs/scratch data/demo

@@ -1,0 +1,338 @@
+"""Instruments: questionnaires as validated, bilingual data.
+
+An instrument is one YAML file per version (see DESIGN.md, "Instruments"). The pydantic models
+below forbid unknown keys, so a typo in a key is an error instead of a silently ignored field, and
+every human text must exist in every language of the instrument (pyxform would silently print "-").
+
+>>> inst = load_instrument("skm_2017")
+>>> [i.name for i in inst.items][:3]
+['U1', 'U2', 'U3']
+"""
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InstrumentError
+
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+ITEM_TYPES = ("select_one", "select_multiple", "integer", "decimal", "text")
+
+Text = dict[str, str]
+"""A human text: ``{language id: text}``, one entry per instrument language."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Option(_Model):
+    """One answer option of a scale: the stored integer ``value`` and its ``label``."""
+
+    value: int
+    label: Text
+
+
+class Scale(_Model):
+    """A reusable response scale.
+
+    ``options`` are listed low to high (the scoring order). ``missing`` codes can be chosen by a
+    respondent (e.g. 9 "Tidak menjawab") but score as NA.
+    """
+
+    options: list[Option] = Field(min_length=2)
+    missing: list[Option] = Field(default_factory=list)
+
+    @property
+    def values(self) -> list[int]:
+        return [o.value for o in self.options]
+
+    @property
+    def missing_values(self) -> list[int]:
+        return [o.value for o in self.missing]
+
+    @property
+    def min(self) -> int:
+        return min(self.values)
+
+    @property
+    def max(self) -> int:
+        return max(self.values)
+
+    def label_of(self, value: int, lang: str) -> str | None:
+        for o in [*self.options, *self.missing]:
+            if o.value == value:
+                return o.label.get(lang)
+        return None
+
+
+class Construct(_Model):
+    """A latent quantity measured by several items; its score is the mean of answered items when
+    at least ``min_answered`` items are answered, else NA."""
+
+    label: Text
+    min_answered: int = Field(default=1, ge=1)
+    description: Text | None = None
+
+
+class Section(_Model):
+    """A group of items shown together (an XLSForm field-list group)."""
+
+    label: Text
+
+
+class Item(_Model):
+    """One question. ``construct`` is aliased because ``BaseModel.construct`` exists."""
+
+    name: str
+    type: Literal["select_one", "select_multiple", "integer", "decimal", "text"] = "select_one"
+    scale: str | None = None
+    construct_: str | None = Field(default=None, alias="construct")
+    reverse: bool = False
+    identifier: bool = False
+    label: Text
+    hint: Text | None = None
+    required: bool = False
+    relevant: str | None = None
+    constraint: str | None = None
+    section: str | None = None
+
+    @property
+    def construct(self) -> str | None:  # type: ignore[override]
+        return self.construct_
+
+
+class Instrument(_Model):
+    """A versioned, bilingual questionnaire."""
+
+    id: str
+    version: str
+    title: Text
+    languages: dict[str, str]
+    default_language: str
+    description: Text | None = None
+    source: str | None = None
+    scales: dict[str, Scale] = Field(default_factory=dict)
+    constructs: dict[str, Construct] = Field(default_factory=dict)
+    sections: dict[str, Section] = Field(default_factory=dict)
+    items: list[Item]
+
+    @model_validator(mode="after")
+    def _check(self) -> "Instrument":
+        problems = check_instrument(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # -- convenience -------------------------------------------------------------------------
+    @cached_property
+    def item_map(self) -> dict[str, Item]:
+        return {i.name: i for i in self.items}
+
+    def item(self, name: str) -> Item:
+        try:
+            return self.item_map[name]
+        except KeyError:
+            raise InstrumentError(f"instrument {self.id!r} has no item {name!r}") from None
+
+    def items_of(self, construct: str) -> list[Item]:
+        if construct not in self.constructs:
+            known = ", ".join(self.constructs) or "none"
+            raise InstrumentError(
+                f"instrument {self.id!r} has no construct {construct!r}; known constructs: {known}"
+            )
+        return [i for i in self.items if i.construct == construct]
+
+    def reverse_items(self, construct: str | None = None) -> list[str]:
+        return [
+            i.name for i in self.items
+            if i.reverse and (construct is None or i.construct == construct)
+        ]
+
+    @property
+    def scored_items(self) -> list[Item]:
+        """Items with a numeric scale (select_one with a scale)."""
+        return [i for i in self.items if i.type == "select_one" and i.scale]
+
+    @property
+    def identifier_items(self) -> list[str]:
+        return [i.name for i in self.items if i.identifier]
+
+    def scale_of(self, item: str | Item) -> Scale | None:
+        it = self.item(item) if isinstance(item, str) else item
+        return self.scales.get(it.scale) if it.scale else None
+
+    def text(self, text: Text | None, lang: str | None = None) -> str:
+        """The text in ``lang`` (default language when None)."""
+        if text is None:
+            return ""
+        lang = lang or self.default_language
+        if lang not in self.languages:
+            raise InstrumentError(
+                f"language {lang!r} is not in instrument {self.id!r}; use one of {', '.join(self.languages)}"
+            )
+        return text[lang]
+
+    def label(self, name: str, lang: str | None = None) -> str:
+        """Label of an item or construct in ``lang``."""
+        if name in self.constructs:
+            return self.text(self.constructs[name].label, lang)
+        return self.text(self.item(name).label, lang)
+
+    def to_yaml(self) -> str:
+        data = self.model_dump(by_alias=True, exclude_defaults=True, mode="json")
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def check_instrument(inst: Instrument) -> list[str]:
+    """Cross-field checks pydantic cannot express; each problem starts with its path."""
+    problems: list[str] = []
+    langs = list(inst.languages)
+    if inst.default_language not in inst.languages:
+        problems.append(f"default_language: {inst.default_language!r} is not one of languages ({', '.join(langs)})")
+
+    def text(path: str, t: Text | None) -> None:
+        if t is None:
+            return
+        for lang in langs:
+            if not str(t.get(lang, "")).strip():
+                problems.append(f"{path}: missing the {inst.languages[lang]} ({lang}) text; add '{lang}: ...'")
+        for lang in t:
+            if lang not in inst.languages:
+                problems.append(f"{path}: language {lang!r} is not declared in languages")
+
+    text("title", inst.title)
+    text("description", inst.description)
+    for sid, sc in inst.scales.items():
+        vals = [o.value for o in sc.options]
+        if len(set(vals)) != len(vals):
+            problems.append(f"scales.{sid}.options: values repeat ({vals})")
+        if vals != sorted(vals):
+            problems.append(f"scales.{sid}.options: list options low to high (got values {vals})")
+        for k, o in enumerate(sc.options):
+            text(f"scales.{sid}.options[{k}].label", o.label)
+        for k, o in enumerate(sc.missing):
+            text(f"scales.{sid}.missing[{k}].label", o.label)
+            if o.value in vals:
+                problems.append(f"scales.{sid}.missing[{k}].value: {o.value} is also an answer option")
+    for cid, c in inst.constructs.items():
+        if not NAME_RE.match(cid):
+            problems.append(f"constructs.{cid}: name must match {NAME_RE.pattern}")
+        text(f"constructs.{cid}.label", c.label)
+        text(f"constructs.{cid}.description", c.description)
+        n_items = sum(1 for i in inst.items if i.construct == cid)
+        if n_items == 0:
+            problems.append(f"constructs.{cid}: no item measures this construct")
+        elif c.min_answered > n_items:
+            problems.append(f"constructs.{cid}.min_answered: {c.min_answered} is more than its {n_items} items")
+    for sid, s in inst.sections.items():
+        text(f"sections.{sid}.label", s.label)
+    seen: set[str] = set()
+    for k, it in enumerate(inst.items):
+        path = f"items[{k}] ({it.name})"
+        if not NAME_RE.match(it.name):
+            problems.append(f"{path}.name: {it.name!r} must start with a letter and use only letters, digits and _ (max 32)")
+        if it.name in seen:
+            problems.append(f"{path}.name: {it.name!r} is used twice")
+        seen.add(it.name)
+        text(f"{path}.label", it.label)
+        text(f"{path}.hint", it.hint)
+        if it.type in ("select_one", "select_multiple"):
+            if not it.scale:
+                problems.append(f"{path}.scale: a {it.type} item needs a scale")
+            elif it.scale not in inst.scales:
+                problems.append(f"{path}.scale: unknown scale {it.scale!r}; known: {', '.join(inst.scales) or 'none'}")
+        elif it.scale:
+            problems.append(f"{path}.scale: a {it.type} item takes no scale")
+        if it.construct is not None:
+            if it.construct not in inst.constructs:
+                problems.append(f"{path}.construct: unknown construct {it.construct!r}; known: {', '.join(inst.constructs) or 'none'}")
+            if it.type != "select_one":
+                problems.append(f"{path}.construct: only select_one items can be scored into a construct")
+        if it.reverse and it.construct is None:
+            problems.append(f"{path}.reverse: a reverse-keyed item needs a construct")
+        if it.section is not None and it.section not in inst.sections:
+            problems.append(f"{path}.section: unknown section {it.section!r}; known: {', '.join(inst.sections) or 'none'}")
+    return problems
+
+
+def _pydantic_problems(err: ValidationError) -> list[str]:
+    out = []
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"])
+        msg = e["msg"]
+        if msg.startswith("Value error, "):
+            out.extend(p.strip() for p in msg[len("Value error, "):].split("; "))
+            continue
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see DESIGN.md for the allowed keys)"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        out.append(f"{loc}: {msg}" + (f" (got {e['input']!r})" if e["type"] not in ("missing",) and not isinstance(e.get("input"), dict | list) else ""))
+    return out
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in instruments (the YAML files shipped in ``survey/instruments``)."""
+    folder = resources.files("survey") / "instruments"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def instrument_from_dict(data: object, source: str = "<dict>") -> Instrument:
+    if not isinstance(data, dict):
+        raise InstrumentError(f"{source}: an instrument must be a YAML mapping (key: value), got {type(data).__name__}")
+    try:
+        return Instrument.model_validate(data)
+    except ValidationError as err:
+        problems = _pydantic_problems(err)
+        raise InstrumentError(f"{source}: {len(problems)} problem(s) in the instrument", problems) from None
+
+
+def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
+    """Load a built-in instrument by name (``"skm_2017"``) or an instrument YAML file.
+
+    Raises :class:`InstrumentError` listing every problem with its path in the file.
+    """
+    if isinstance(name_or_path, Instrument):
+        return name_or_path
+    s = str(name_or_path)
+    if s in builtin_names():
+        text = (resources.files("survey") / "instruments" / f"{s}.yaml").read_text(encoding="utf-8")
+        source = f"built-in instrument {s}"
+    else:
+        p = Path(s)
+        if not p.exists():
+            raise InstrumentError(
+                f"{s}: no such instrument file and no built-in instrument of that name; "
+                f"built-ins: {', '.join(builtin_names())}"
+            )
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InstrumentError(f"{p}: not UTF-8 text; save the YAML file as UTF-8") from None
+        except IsADirectoryError:
+            raise InstrumentError(f"{p}: is a folder; give an instrument YAML file") from None
+        source = str(p)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InstrumentError(f"{source}:{where}: not valid YAML ({getattr(err, 'problem', err)}); "
+                              "quote texts that contain ':' or '?'") from None
+    return instrument_from_dict(data, source)
+
+
+def validate_instrument_file(path: str | Path) -> list[str]:
+    """Every problem of an instrument file, as lines (empty when valid)."""
+    try:
+        load_instrument(path)
+    except InstrumentError as err:
+        return err.problems or [str(err)]
+    return []

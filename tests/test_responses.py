@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survey import DataError, load_instrument, read_responses, score
+
+
+def _sha(p):
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_read_demo_types_and_missing_codes(demo_dir):
+    path = demo_dir / "employee_survey.csv"
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = read_responses(path, "employee_survey")
+    assert str(df["MOT1"].dtype) == "Int64"
+    # missing code 9 and blanks become NA; all other values stay as answered
+    n9 = (raw["MOT2"] == "9").sum()
+    nblank = (raw["MOT2"] == "").sum()
+    assert n9 > 0 and nblank > 0
+    assert df["MOT2"].isna().sum() == n9 + nblank
+    kept = ~raw["MOT2"].isin(["9", ""])
+    assert (df.loc[kept, "MOT2"].astype(int).to_numpy() == raw.loc[kept, "MOT2"].astype(int).to_numpy()).all()
+    # reverse items are NOT reversed at read time
+    assert (df["MOT5"].dropna().astype(int).to_numpy() == raw.loc[~raw["MOT5"].isin(["9", ""]), "MOT5"].astype(int).to_numpy()).all()
+    # identifiers stay text (leading digits kept), metadata kept
+    assert df["nip"].str.len().eq(18).all()
+    assert {"unit_id", "wave", "synthetic"} <= set(df.columns)
+
+
+def test_out_of_range_and_text_are_all_reported(tmp_path):
+    f = tmp_path / "r.csv"
+    f.write_text("id,REL1,REL2,REL3,REL4\n1,5,4,4,1\n2,7,4,x,2\n3,3,3.5,,9\n", encoding="utf-8")
+    before = _sha(f)
+    with pytest.raises(DataError) as info:
+        read_responses(f, "training_reaction")
+    rep = info.value.report
+    assert list(rep.columns) == ["file", "row", "column", "value", "problem", "fix"]
+    got = {(r.row, r.column, r.value) for r in rep.itertuples()}
+    assert got == {(3, "REL1", "7"), (3, "REL3", "x"), (4, "REL2", "3.5")}
+    assert "row 3, column 'REL1', value '7'" in str(info.value)
+    assert _sha(f) == before
+
+
+def test_group_paths_and_semicolons(tmp_path):
+    f = tmp_path / "kobo.csv"
+    f.write_text('"reaksi/REL1";"reaksi/REL2";"_uuid"\n"4";"5";"a1"\n"2";"9";"a2"\n', encoding="utf-8")
+    df = read_responses(f, "training_reaction")
+    assert df["REL1"].tolist() == [4, 2]
+    assert df["REL2"].isna().tolist() == [False, True]
+    assert "_uuid" in df.columns
+
+
+def test_xlsx(tmp_path):
+    f = tmp_path / "r.xlsx"
+    pd.DataFrame({"U1": [1, 4], "U2": [2, 3], "unit_id": ["A", "B"]}).to_excel(f, index=False)
+    df = read_responses(f, "skm_2017")
+    assert df["U1"].tolist() == [1, 4]
+
+
+@pytest.mark.parametrize("content,match", [
+    ("", "empty"),
+    ("a,b\n1,2\n", "no column matches"),
+    ("REL1\n", "no responses"),
+])
+def test_bad_files(tmp_path, content, match):
+    f = tmp_path / "x.csv"
+    f.write_text(content, encoding="utf-8")
+    with pytest.raises(DataError, match=match):
+        read_responses(f, "training_reaction")
+
+
+def test_latin1_file_says_how_to_fix(tmp_path):
+    f = tmp_path / "x.csv"
+    f.write_bytes("REL1,nama\n4,Sünarti\n".encode("latin-1"))
+    with pytest.raises(DataError, match="UTF-8"):
+        read_responses(f, "training_reaction")
+
+
+def test_score_hand_computed():
+    inst = load_instrument("training_reaction")
+    # REL4 is reverse keyed on a 1-5 scale: 6 - x
+    df = pd.DataFrame({
+        "REL1": pd.array([5, 4, pd.NA], dtype="Int64"),
+        "REL2": pd.array([4, pd.NA, pd.NA], dtype="Int64"),
+        "REL3": pd.array([5, 2, pd.NA], dtype="Int64"),
+        "REL4": pd.array([1, 2, 3], dtype="Int64"),
+    })
+    s = score(df, inst, constructs=["relevance"])
+    # row 0: (5 + 4 + 5 + (6-1)) / 4 = 4.75; row 1: (4 + 2 + 4) / 3 = 3.333..
+    # row 2: one answered item < min_answered (2) -> NA
+    assert s["relevance"].iloc[0] == pytest.approx(4.75)
+    assert s["relevance"].iloc[1] == pytest.approx(10 / 3)
+    assert np.isnan(s["relevance"].iloc[2])
+    assert inst.constructs["relevance"].min_answered == 2
+    # the input frame is untouched (no double reversing)
+    assert df["REL4"].tolist() == [1, 2, 3]
+
+
+def test_score_missing_column_is_clear():
+    with pytest.raises(DataError, match="REL2"):
+        score(pd.DataFrame({"REL1": [1]}), "training_reaction", constructs=["relevance"])
