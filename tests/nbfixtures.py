@@ -1,0 +1,31 @@
+"""Build small real notebooks for runner tests (executed by papermill for real)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+
+def make_project(root: Path) -> Path:
+    """A minimal project: pyproject.toml, notebooks/ with an ok and a failing notebook, a plan."""
+    (root / "notebooks" / "plans").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname='x'\n")
+    params = nbformat.v4.new_code_cell(
+        'x = 2  # int: a number to square\nlang = "id"  # str: report language\nout_dir = "outputs/scratch"  # str: where results.json goes')
+    params.metadata["tags"] = ["parameters"]
+    body = nbformat.v4.new_code_cell(
+        "import matplotlib.pyplot as plt\n"
+        "from survey.reports import write_results\n"
+        "fig, ax = plt.subplots(figsize=(3, 2)); ax.plot([0, 1], [0, x * x]); plt.show()\n"
+        "SECRET_CODE_MARKER = 1\n"
+        "write_results(out_dir, {'square': x * x, 'lang': lang}, synthetic=True)\n"
+        "print('square is', x * x)")
+    hidden = nbformat.v4.new_code_cell("print('remove me entirely')")
+    hidden.metadata["tags"] = ["remove_cell"]
+    meta = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"}}
+    ok = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Square report"), params, body, hidden], metadata=meta)
+    nbformat.write(ok, root / "notebooks" / "square.ipynb")
+    fail = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell("raise ValueError('deliberate failure for the test')")], metadata=meta)
+    nbformat.write(fail, root / "notebooks" / "fail.ipynb")
+    return root

@@ -1,0 +1,91 @@
+"""The batch runner, on real notebooks executed by papermill in a process pool."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from survey import PlanError
+from survey.reports import load_plan, run_plan
+
+from nbfixtures import make_project
+
+pytestmark = pytest.mark.slow
+
+
+def _plan(root: Path, text: str) -> Path:
+    p = root / "notebooks" / "plans" / "t.yml"
+    p.write_text(text)
+    return p
+
+
+def test_grid_expansion_and_paths(tmp_path):
+    root = make_project(tmp_path)
+    (root / "data").mkdir()
+    (root / "data" / "x.csv").write_text("a\n1\n")
+    plan = load_plan(_plan(root, "name: t\nreports:\n  - notebook: square.ipynb\n    parameters: {lang: data/x.csv}\n    grid: {x: [1, 2, 3]}\n"), root=root)
+    assert [r.name for r in plan.reports] == ["square-1", "square-2", "square-3"]
+    # an existing root-relative path reaches the notebook as an absolute path
+    assert plan.reports[0].parameters["lang"] == str((root / "data" / "x.csv").resolve())
+
+
+@pytest.mark.parametrize("text,match", [
+    ("name: t\nreports:\n  - notebook: square.ipynb\n    parameters: {y: 1}\n", "unknown parameter 'y'"),
+    ("name: t\nreports:\n  - notebook: nope.ipynb\n", "'nope.ipynb' not found"),
+    ("name: t\nreports: [\n", "not valid YAML"),
+    ("name: t\nreports:\n  - notebook: square.ipynb\n    grid: {x: 3}\n", "non-empty list"),
+    ("name: t\nreports:\n  - notebook: square.ipynb\n    parameters: {out_dir: a}\n", "set by the runner"),
+])
+def test_wrong_plans_are_refused(tmp_path, text, match):
+    root = make_project(tmp_path)
+    with pytest.raises(PlanError, match=match):
+        load_plan(_plan(root, text), root=root)
+
+
+def test_unknown_parameter_exits_2_and_runs_nothing(tmp_path):
+    root = make_project(tmp_path)
+    plan = _plan(root, "name: t\nreports:\n  - notebook: square.ipynb\n  - notebook: square.ipynb\n    name: other\n    parameters: {colour: red}\n")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "survey.cli", "run", str(plan), "--out", str(out)],
+                          capture_output=True, text=True, cwd=root)
+    assert proc.returncode == 2
+    assert "unknown parameter 'colour'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_failing_report_leaves_others_finished_exit_1(tmp_path):
+    root = make_project(tmp_path)
+    plan = _plan(root, "name: mixed\nreports:\n  - notebook: square.ipynb\n    grid: {x: [3, 4]}\n  - notebook: fail.ipynb\n")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "survey.cli", "run", str(plan), "--out", str(out), "--workers", "2"],
+                          capture_output=True, text=True, cwd=root)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    d = out / "mixed"
+    for name, sq in (("square-3", 9), ("square-4", 16)):
+        res = json.loads((d / name / "results.json").read_text())
+        assert res["square"] == sq and res["synthetic"] is True
+        html = (d / name / "report.html").read_text()
+        assert "square is" in html and "data:image/png;base64," in html
+        assert "SECRET_CODE_MARKER" not in html and "write_results" not in html      # code hidden
+        assert "remove me entirely" not in html                                          # remove_cell
+        assert "<script src=\"http" not in html and "cdnjs" not in html                 # offline
+    # the failing report keeps its executed notebook and error, and is marked failed
+    assert (d / "fail" / "notebook.ipynb").exists()
+    assert "deliberate failure" in (d / "fail" / "error.txt").read_text()
+    index = (d / "index.html").read_text()
+    assert index.count('class="ok"') == 2 and index.count('class="failed"') == 1
+    assert "deliberate failure for the test" in index
+    assert "square: 9" in index
+    assert "SYNTHETIC DATA" in index
+    assert "FAILED fail" in proc.stdout
+
+
+def test_api_all_ok_exit_0(tmp_path):
+    root = make_project(tmp_path)
+    run = run_plan(_plan(root, "name: good\nreports:\n  - notebook: square.ipynb\n"), out=tmp_path / "o", workers=1, root=root)
+    assert run.exit_code == 0 and run.ok
+    assert run.index.exists()
