@@ -228,3 +228,21 @@ def test_to_dict_is_json_ready(scale6):
     d = alpha(scale6, keys=["A4"], ci="bootstrap", n_boot=20, seed=1).to_dict()
     text = json.dumps(d)
     assert "boot" not in d and "raw_alpha" in text
+
+
+def test_alpha_band_edges():
+    from survey.reliability import alpha_band
+    assert [alpha_band(v) for v in (0.95, 0.9, 0.8999, 0.8, 0.75, 0.6, 0.55, 0.3)] == [
+        "excellent", "excellent", "good", "good", "acceptable", "questionable", "poor", "unacceptable"]
+    with pytest.raises(DataError):
+        alpha_band(float("nan"))
+
+
+def test_flag_items_on_psych_numbers(factors12):
+    from survey.reliability import flag_items
+    # psych: V5 has r.drop 0.3387 (>= .30) and raw_alpha 0.7870 when dropped > 0.7647
+    f = flag_items(alpha(factors12.iloc[:, :5]))
+    assert list(f.index[f.alpha_rises]) == ["V5"]
+    assert not f.low_r_drop.any()
+    f = flag_items(alpha(factors12.iloc[:, :5]), min_r_drop=0.34)
+    assert list(f.index[f.low_r_drop]) == ["V5"] and list(f.index[f.flagged]) == ["V5"]

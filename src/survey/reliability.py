@@ -21,7 +21,7 @@ from scipy import stats
 from .errors import DataError
 from .results import Result
 
-__all__ = ["Alpha", "alpha", "alpha_for"]
+__all__ = ["Alpha", "alpha", "alpha_for", "alpha_band", "flag_items"]
 
 # psych prints the Duhachek interval as alpha +/- 1.96 * ase; we use the same constant so that
 # the interval agrees to the last digit.
@@ -435,3 +435,33 @@ def alpha_for(df: pd.DataFrame, instrument, construct: str, **kwargs) -> Alpha:
     scale = inst.scale_of(names[0]) if names else None
     kwargs.setdefault("scale_range", (scale.min, scale.max) if scale is not None else None)
     return alpha(df[names], keys=inst.reverse_items(construct), **kwargs)
+
+
+# Rule-of-thumb bands (George & Mallery 2003, p. 231): >= .9 excellent, >= .8 good, >= .7
+# acceptable, >= .6 questionable, >= .5 poor, below unacceptable.
+_BANDS = ((0.9, "excellent"), (0.8, "good"), (0.7, "acceptable"), (0.6, "questionable"), (0.5, "poor"))
+
+
+def alpha_band(value: float) -> str:
+    """Verbal band of a reliability coefficient after George & Mallery (2003): ``"excellent"``
+    (>= .90), ``"good"`` (>= .80), ``"acceptable"`` (>= .70), ``"questionable"`` (>= .60),
+    ``"poor"`` (>= .50) or ``"unacceptable"``. A rule of thumb, not a test."""
+    if value is None or not np.isfinite(value):
+        raise DataError(f"alpha_band: needs a finite coefficient, got {value!r}")
+    for cut, name in _BANDS:
+        if value >= cut:
+            return name
+    return "unacceptable"
+
+
+def flag_items(res: Alpha, min_r_drop: float = 0.30) -> pd.DataFrame:
+    """Items worth a second look, from an :func:`alpha` result.
+
+    Columns: ``low_r_drop`` (corrected item-total correlation below ``min_r_drop``, 0.30 by the
+    usual rule of thumb, Nunnally & Bernstein 1994), ``alpha_rises`` (raw alpha is higher
+    without the item) and ``flagged`` (either). Index as ``res.items``.
+    """
+    it = res.items
+    low = it["r_drop"] < min_r_drop
+    rises = it["raw_alpha_drop"] > res.raw_alpha
+    return pd.DataFrame({"low_r_drop": low, "alpha_rises": rises, "flagged": low | rises}, index=it.index)

@@ -1,0 +1,149 @@
+"""Figures for scale analysis: answer distributions and inter-item correlations.
+
+Each function returns a matplotlib Figure and shows nothing; the notebook displays it.
+"""
+from __future__ import annotations
+
+import textwrap
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from ..errors import DataError
+
+__all__ = ["likert_bars", "correlation_heatmap", "item_labels"]
+
+
+def item_labels(instrument, items: Sequence[str], lang: str | None = None, width: int = 45,
+                mark_reverse: bool = True) -> dict[str, str]:
+    """``{item: "NAME  label"}`` wrapped to ``width`` characters; reverse-keyed items get "(R)"."""
+    out = {}
+    for name in items:
+        it = instrument.item(name)
+        text = instrument.label(name, lang)
+        tag = " (R)" if mark_reverse and it.reverse else ""
+        out[name] = textwrap.fill(f"{name}{tag}  {text}", width=width, max_lines=3, placeholder=" ...")
+    return out
+
+
+def likert_bars(
+    data: pd.DataFrame,
+    items: Sequence[str] | None = None,
+    options: Mapping[int, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+    xlabel: str = "%",
+    instrument=None,
+    lang: str | None = None,
+) -> Figure:
+    """Diverging stacked bar chart of Likert answers, one bar per item.
+
+    Shares are of the answered (non-missing) responses of each item. Options below the middle
+    extend to the left of zero, those above to the right; the middle option of an odd scale is
+    split in half across zero (Robbins & Heiberger 2011). Answers are shown as given, so a
+    reverse-keyed item leans the other way (its label says "(R)" when ``instrument`` is given).
+
+    ``options`` maps answer values to labels (low to high); with ``instrument`` they come from the
+    first item's scale in ``lang``, else they are the sorted observed values.
+    """
+    items = list(items if items is not None else data.columns)
+    missing = [i for i in items if i not in data.columns]
+    if missing:
+        raise DataError(f"likert_bars: column(s) {', '.join(missing)} are not in the data")
+    if instrument is not None:
+        scale = instrument.scale_of(items[0])
+        if options is None and scale is not None:
+            options = {o.value: instrument.text(o.label, lang) for o in scale.options}
+        if labels is None:
+            labels = item_labels(instrument, items, lang)
+    values = data[items]
+    if options is None:
+        observed = sorted({int(v) for v in pd.unique(values.stack().dropna())})
+        options = {v: str(v) for v in observed}
+    vals = list(options)
+    k = len(vals)
+    counts = pd.DataFrame({i: values[i].value_counts() for i in items}).T.reindex(columns=vals, fill_value=0).fillna(0)
+    n = counts.sum(axis=1).replace(0, np.nan)
+    pct = counts.div(n, axis=0) * 100
+
+    half = k // 2
+    # left: options below the middle (and half the middle one); right: the rest
+    left = pct.iloc[:, :half].sum(axis=1) + (pct.iloc[:, half] / 2 if k % 2 else 0)
+    colors = sns.color_palette("RdBu", k)
+    if k % 2:
+        colors[half] = (0.78, 0.78, 0.78)
+
+    height = max(2.4, 0.55 * len(items) + 1.4)
+    fig, ax = plt.subplots(figsize=(10, height))
+    ypos = np.arange(len(items))[::-1]
+    start = -left.to_numpy()
+    for j, v in enumerate(vals):
+        w = pct[v].fillna(0).to_numpy()
+        ax.barh(ypos, w, left=start, color=colors[j], edgecolor="white", linewidth=0.6, height=0.7)
+        for y, x0, wi in zip(ypos, start, w):
+            if wi >= 7:
+                ax.text(x0 + wi / 2, y, f"{wi:.0f}", ha="center", va="center", fontsize=8,
+                        color="white" if j in (0, k - 1) else "black")
+        start = start + w
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(ypos)
+    ax.set_yticklabels([(labels or {}).get(i, i) for i in items], fontsize=9)
+    ax.tick_params(axis="y", length=0)
+    lim = float(np.nanmax(np.abs(np.r_[-left.to_numpy(), start]))) if len(items) else 100
+    lim = min(100.0, np.ceil((lim + 5) / 10) * 10)
+    ax.set_xlim(-lim, lim)
+    ticks = ax.get_xticks()
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{abs(t):.0f}" for t in ticks])
+    ax.set_xlabel(xlabel)
+    handles = [Patch(facecolor=colors[j], label=textwrap.fill(str(options[v]), 18)) for j, v in enumerate(vals)]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.05 - 0.6 / height),
+              ncol=k, frameon=False, fontsize=8)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11)
+    sns.despine(ax=ax, left=True)
+    fig.tight_layout()
+    return fig
+
+
+def correlation_heatmap(
+    data: pd.DataFrame,
+    items: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+    method: str = "pearson",
+    groups: Mapping[str, str] | None = None,
+) -> Figure:
+    """Lower-triangle heatmap of inter-item correlations (pairwise-complete, ``method`` as in
+    ``DataFrame.corr``), annotated with two decimals. ``labels`` rename the axes; ``groups``
+    (item -> construct) draws a line between constructs."""
+    items = list(items if items is not None else data.columns)
+    r = data[items].astype("Float64").astype(float).corr(method=method)
+    if labels:
+        r = r.rename(index=labels, columns=labels)
+    # the diagonal (all 1) carries no information: drop the first row and the last column
+    r = r.iloc[1:, :-1]
+    mask = np.triu(np.ones_like(r, dtype=bool), k=1)
+    size = max(4.0, 0.45 * len(items) + 2.5)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    sns.heatmap(r, mask=mask, vmin=-1, vmax=1, center=0, cmap="RdBu_r", annot=len(items) <= 24,
+                fmt=".2f", annot_kws={"fontsize": 7}, square=True, linewidths=0.4,
+                cbar_kws={"shrink": 0.6}, ax=ax)
+    if groups:
+        g = [groups.get(i) for i in items]
+        n = len(items)
+        for pos in range(1, n):
+            if g[pos] != g[pos - 1]:
+                # plotted row y holds item y + 1, column x holds item x; draw only inside the triangle
+                ax.hlines(pos - 1, 0, pos, color="black", linewidth=1.2)
+                ax.vlines(pos, pos - 1, n - 1, color="black", linewidth=1.2)
+    ax.tick_params(labelsize=8)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11)
+    fig.tight_layout()
+    return fig
