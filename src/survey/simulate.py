@@ -81,7 +81,8 @@ EMPLOYEE_CONSTRUCTS = {
     "managerial": (["MC1", "MC2", "MC3", "MC4", "MC5", "MC6", "MC7", "MC8"], 3.30, 0.20, 0.40, 0.25, 0.50),
     "career_development": (["CD1", "CD2", "CD3", "CD4"], 3.20, 0.25, 0.45, 0.30, 0.0),
 }
-ITEM_NOISE_SD = 0.65
+ITEM_NOISE_SD = 0.55
+REACTION_ITEM_SD = 0.45      # reaction and transfer items: short scales, answered right away
 WAVE_TREND = 0.03            # common change per wave
 SHARE_TRAINED = 0.6          # share of a treated unit's employees who complete leadership training
 SKM_MEAN, SKM_SD_UNIT, SKM_SD_PERSON, SKM_ITEM_SD = 2.95, 0.22, 0.35, 0.45
@@ -315,10 +316,13 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 20261127, scale: str
     rx = records[["employee_id", "unit_id", "sector", "program", "session_id", "wave"]].copy().reset_index(drop=True)
     rx.insert(0, "respondent_id", [f"R{k + 1:05d}" for k in range(len(rx))])
     base = 3.7 + rx["program"].map(program_quality).to_numpy() + rng.normal(0, 0.45, len(rx))
+    # each construct has its own component beside the overall impression of the training
+    specific = {c: rng.normal(0, 0.30, len(rx)) for c in inst_rx.constructs}
     for it in inst_rx.items:
         if not it.construct:
             continue
-        a = _answers(base + rng.normal(0, 0.15), rng.normal(0, ITEM_NOISE_SD, len(rx)), 1, 5)
+        lat = base + specific[it.construct] + rng.normal(0, 0.15)
+        a = _answers(lat, rng.normal(0, REACTION_ITEM_SD, len(rx)), 1, 5)
         rx[it.name] = _mess(rng, 6 - a if it.reverse else a, MISSING_CODE)
     comments = [
         "Materi sangat relevan dengan pekerjaan saya.",
@@ -355,7 +359,7 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 20261127, scale: str
         if not it.construct:
             continue
         lat = {"application": application, "supervisor_support": support, "opportunity": opportunity}[it.construct]
-        a = _answers(lat, rng.normal(0, ITEM_NOISE_SD, len(tr)), 1, 5)
+        a = _answers(lat, rng.normal(0, REACTION_ITEM_SD, len(tr)), 1, 5)
         tr[it.name] = _mess(rng, 6 - a if it.reverse else a, MISSING_CODE)
     tr["synthetic"] = True
 
@@ -447,7 +451,7 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 20261127, scale: str
         "parameters": {
             "employee_constructs": {k: dict(zip(["items", "mean", "sd_unit", "sd_employee", "sd_noise", "tau"], v))
                                     for k, v in EMPLOYEE_CONSTRUCTS.items()},
-            "item_noise_sd": ITEM_NOISE_SD, "wave_trend": WAVE_TREND, "share_trained": SHARE_TRAINED,
+            "item_noise_sd": ITEM_NOISE_SD, "reaction_item_sd": REACTION_ITEM_SD, "wave_trend": WAVE_TREND, "share_trained": SHARE_TRAINED,
             "skm": {"mean": SKM_MEAN, "sd_unit": SKM_SD_UNIT, "sd_person": SKM_SD_PERSON,
                     "item_sd": SKM_ITEM_SD, "offsets": SKM_OFFSETS, "wave_trend": 0.02},
             "learning": {"pre_mean": LEARNING_PRE_MEAN, "pre_sd": LEARNING_PRE_SD},
