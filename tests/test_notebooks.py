@@ -1,0 +1,107 @@
+"""Every notebook of the demo plan, run by the real batch runner on small demo data.
+
+The plan's ``data/demo/...`` paths are pointed at demo data generated for the test session, so the
+test never depends on (or writes) the user's data/demo folder.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+pytestmark = pytest.mark.slow
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebooks_carry_no_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs, f"{path.name}: strip outputs before committing"
+            assert cell.execution_count is None, f"{path.name}: strip execution counts"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_cell_is_first_code_cell_with_comments(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", []), f"{path.name}: first code cell must be tagged parameters"
+    for line in code[0].source.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            assert "#" in line, f"{path.name}: parameter line without a comment: {line!r}"
+
+
+def _retargeted_plan(root: Path, demo_dir: Path, tmp: Path) -> Path:
+    plan = yaml.safe_load((root / "notebooks" / "plans" / "demo.yml").read_text())
+
+    def fix(v):
+        if isinstance(v, str) and v.startswith("data/demo/"):
+            return str(demo_dir / v[len("data/demo/"):])
+        if isinstance(v, list):
+            return [fix(x) for x in v]
+        return v
+
+    for rep in plan["reports"]:
+        rep["parameters"] = {k: fix(v) for k, v in (rep.get("parameters") or {}).items()}
+        if rep.get("grid"):
+            rep["grid"] = {k: fix(v) for k, v in rep["grid"].items()}
+    target = root / "notebooks" / "plans" / f".test-demo-{tmp.name}.yml"
+    target.write_text(yaml.safe_dump(plan, sort_keys=False))
+    return target
+
+
+@pytest.fixture(scope="module")
+def demo_run(root, demo_dir, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("plan")
+    plan = _retargeted_plan(root, demo_dir, tmp)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "survey.cli", "run", str(plan), "--out", str(tmp / "out")],
+                              capture_output=True, text=True, cwd=root, timeout=900)
+    finally:
+        plan.unlink()
+    return proc, tmp / "out" / "demo"
+
+
+def test_demo_plan_succeeds(demo_run):
+    proc, out = demo_run
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert (out / "index.html").exists()
+
+
+def test_every_report_is_shareable(demo_run):
+    proc, out = demo_run
+    reports = sorted(out.glob("*/report.html"))
+    assert reports, "no report written"
+    index = (out / "index.html").read_text()
+    for rep in reports:
+        html = rep.read_text()
+        name = rep.parent.name
+        assert f'href="{name}/report.html"' in index
+        assert "<table" in html, f"{name}: no table"
+        assert "data:image/png;base64," in html, f"{name}: no embedded figure"
+        assert 'class="jp-InputArea' not in html and 'class="highlight' not in html, f"{name}: code shown"
+        assert "import survey" not in html and "from survey" not in html, f"{name}: code shown"
+        assert "DATA SINTETIS" in html or "SYNTHETIC DATA" in html, f"{name}: no synthetic-data notice"
+        assert not re.search(r"<script[^>]+src=\"https?://", html), f"{name}: loads a script from the internet"
+        assert "Traceback" not in html, f"{name}: shows a traceback"
+        # warnings printed to stderr are for analysts, not for the officials who read the report
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html, f"{name}: shows stderr output"
+        results = json.loads((rep.parent / "results.json").read_text())
+        assert results.get("synthetic") is True, f"{name}: results.json does not say the data are synthetic"
+
+
+def test_reliability_report_content(demo_run):
+    proc, out = demo_run
+    html_id = (out / "reliability-reaction-id" / "report.html").read_text()
+    html_en = (out / "reliability-reaction-en" / "report.html").read_text()
+    # labels follow lang, taken from the instrument
+    assert "Relevansi" in html_id and "Relevance" in html_en
+    res = json.loads((out / "reliability-reaction-id" / "results.json").read_text())
+    assert 0.6 < res["alpha_relevance"] < 0.95
