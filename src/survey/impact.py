@@ -433,7 +433,9 @@ def _ols_engine(y: np.ndarray, X: np.ndarray, names: list[str], se: str, cluster
     K = k + k_absorbed
     if n - K <= 0:
         raise DataError(f"Only {n} complete rows for {K} parameters; add data or drop controls.")
-    G = None
+    # clusters are counted whatever the inference, so the few-cluster warning also reaches
+    # classical and HC1 fits of clustered data (where it matters most)
+    G = _cluster_codes(clusters)[1] if clusters is not None else None
     if se == "classical":
         s2 = e @ e / (n - K)
         V = s2 * M
