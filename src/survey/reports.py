@@ -367,6 +367,11 @@ def _run_one(spec: ReportSpec, out_dir: str, root: str, kernel: str) -> dict[str
     params = {**spec.parameters, "out_dir": str(out)}
     t0 = time.perf_counter()
     status, error = STATUS_OK, None
+    # The kernel inherits this worker's stderr; send its chatter to a log beside the report
+    # instead of the user's terminal.
+    log = open(out / "kernel.log", "w", encoding="utf-8")
+    saved_stderr = os.dup(2)
+    os.dup2(log.fileno(), 2)
     try:
         papermill.execute_notebook(
             str(spec.notebook), str(executed), parameters=params, kernel_name=kernel, cwd=root,
@@ -377,6 +382,10 @@ def _run_one(spec: ReportSpec, out_dir: str, root: str, kernel: str) -> dict[str
         status = STATUS_FAILED
         error = _short_error(err)
         _atomic_write_text(out / "error.txt", f"{type(err).__name__}: {err}\n\n{traceback.format_exc()}")
+    finally:
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
+        log.close()
     try:
         if executed.exists():
             export_html(executed, out / "report.html", title=spec.name)
