@@ -91,6 +91,25 @@ def _complete(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame,
     return data.loc[keep], int((~keep).sum())
 
 
+def _plain(sub: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Copy with nullable pandas dtypes (Int64, boolean, string) turned into numpy ones.
+
+    patsy (statsmodels formulas) cannot read the nullable integer columns that read_responses
+    returns; after dropping missing rows they convert losslessly.
+    """
+    out = sub.copy()
+    for c in dict.fromkeys(columns):
+        if c not in out.columns:
+            continue
+        dt = out[c].dtype
+        if isinstance(dt, pd.api.extensions.ExtensionDtype):
+            if pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt):
+                out[c] = out[c].astype(float)
+            else:
+                out[c] = out[c].astype(object)
+    return out
+
+
 def _nct_ci(t: float, df: float, alpha: float) -> tuple[float, float]:
     """Confidence limits for the noncentrality parameter of a noncentral t (Steiger & Fouladi 1997).
 
@@ -677,6 +696,12 @@ def did(data: pd.DataFrame, outcome: str, treated: str, post: str, cluster: str 
     d = _binary(sub, treated, where).to_numpy()
     p = _binary(sub, post, where).to_numpy()
     term = f"{treated}:{post}"
+    if (p[d == 0] == 0).all() and (p[d == 1] == 1).any() and (p[d == 1] == 0).any():
+        raise DataError(
+            f"{where}: {post!r} is 1 only in treated units, so it already is the treatment indicator "
+            f"(staggered adoption: post = wave >= the unit's first treated wave). The 2x2 model cannot "
+            f"separate it. Fix: use twfe(data, {outcome!r}, unit, time, {post!r}) or staggered(), or pass "
+            f"a calendar post indicator shared by all units.")
     Xcols = {"Intercept": np.ones(len(sub)), treated: d, post: p, term: d * p}
     for c in controls:
         Xcols[c] = _numeric(sub, c, where).to_numpy()
@@ -1102,15 +1127,13 @@ _OPTIMIZER_KW = {
 }
 
 
-def _formula_columns(formula: str) -> list[str]:
+def _formula_columns(formula: str, data: pd.DataFrame) -> list[str]:
+    """Data columns a formula mentions (also inside C(...), np.log(...), I(...))."""
     import patsy
 
-    desc = patsy.ModelDesc.from_formula(formula)
-    out = []
-    for t in desc.lhs_termlist + desc.rhs_termlist:
-        for f in t.factors:
-            out.append(f.name())
-    return out
+    patsy.ModelDesc.from_formula(formula)  # raises on a malformed formula
+    names = re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", formula)
+    return [n for n in dict.fromkeys(names) if n in data.columns]
 
 
 def mixed(data: pd.DataFrame, formula: str, groups: str, re_formula: str | None = None,
@@ -1133,11 +1156,13 @@ def mixed(data: pd.DataFrame, formula: str, groups: str, re_formula: str | None 
     where = "mixed"
     _require_columns(data, [groups], where)
     try:
-        names = _formula_columns(formula) + (_formula_columns("y ~ " + re_formula.lstrip("~ ")) if re_formula else [])
+        used = _formula_columns(formula, data) + (_formula_columns("_y ~ " + re_formula.lstrip("~ "), data)
+                                                  if re_formula else [])
     except Exception as exc:  # patsy raises several types for a bad formula
         raise DataError(f"{where}: cannot read the formula {formula!r}: {exc}") from None
-    used = [c for c in names if c in data.columns] + [groups]
+    used = list(dict.fromkeys(used + [groups]))
     sub, dropped = _complete(data, used)
+    sub = _plain(sub, used)
     if sub[groups].nunique() < 2:
         raise DataError(f"{where}: {groups!r} has fewer than 2 groups after dropping missing rows.")
     attempts = []
@@ -1220,9 +1245,10 @@ def ordinal(data: pd.DataFrame, formula: str, distr: str = "logit", alpha: float
         raise DataError(f"{where}: distr must be 'logit' or 'probit', not {distr!r}.")
     desc = patsy.ModelDesc.from_formula(formula)
     yname = desc.lhs_termlist[0].factors[0].name()
-    rhs = [f.name() for t in desc.rhs_termlist for f in t.factors]
-    used = [c for c in [yname, *rhs] if c in data.columns]
+    _require_columns(data, [yname], where)
+    used = _formula_columns(formula, data)
     sub, dropped = _complete(data, used)
+    sub = _plain(sub, used)
     yv = pd.to_numeric(sub[yname], errors="coerce")
     if yv.isna().any():
         yv = sub[yname]
