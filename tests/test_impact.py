@@ -519,3 +519,29 @@ def test_results_serialise(panel):
     d = r.to_dict()
     assert d["att"] == r.att and "model" not in d and "vcov" not in d
     assert "<table" in r._repr_html_()
+
+
+# ---------------------------------------------------------------- plots
+
+def test_plots_return_figures(panel):
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from survey.plots import impact as pl
+
+    r = im.did(panel, "y", "treated", "post", cluster="unit", controls=["x"])
+    fig = pl.coef_plot(r.table, truth={"treated:post": 0.5}, title="DiD")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    # one tick label per term, in table order from the top
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(r.table.index)
+    assert ax.get_yticks()[0] > ax.get_yticks()[-1]  # first term on top
+    e = im.event_study(panel, "y", "unit", "time", "first", leads=3, lags=1)
+    s = im.staggered(_unit_means(panel), "y", "unit", "time", "first")
+    fig2 = pl.event_study_plot(e.table, overlay=s.dynamic, lang="id")
+    assert isinstance(fig2, Figure) and fig2.axes[0].get_xlabel().startswith("Periode")
+    fig3 = pl.prepost_plot(_prepost(), "pre", "post")
+    assert isinstance(fig3, Figure)
+    with pytest.raises(DataError, match="lacks column"):
+        pl.coef_plot(pd.DataFrame({"b": [1.0]}))
+    matplotlib.pyplot.close("all")
