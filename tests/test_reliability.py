@@ -246,3 +246,212 @@ def test_flag_items_on_psych_numbers(factors12):
     assert not f.low_r_drop.any()
     f = flag_items(alpha(factors12.iloc[:, :5]), min_r_drop=0.34)
     assert list(f.index[f.low_r_drop]) == ["V5"] and list(f.index[f.flagged]) == ["V5"]
+
+
+# -- KMO and Bartlett -------------------------------------------------------------------------------
+# R: k <- KMO(y); k$MSA; k$MSAi; cortest.bartlett(cor(y), n = nrow(y))
+#    KMO(x); cortest.bartlett(x)     (x = scale6.csv, pairwise correlations, n = 240 rows)
+
+def test_kmo_matches_psych(factors12, scale6):
+    from survey.reliability import kmo
+    k = kmo(factors12)
+    close(k.kmo, 0.841099510276558)
+    close(k.msa, [0.827337672888461, 0.853558138730552, 0.791387988002004, 0.868262087715610,
+                  0.839984609133600, 0.854681344240890, 0.830896661652057, 0.882659981444149,
+                  0.819652803004039, 0.800551875799231, 0.835422372141140, 0.875808163243761])
+    k2 = kmo(scale6)
+    close(k2.kmo, 0.830403899561644)
+    close(k2.msa, [0.810450610820915, 0.872314881370274, 0.820648110003909, 0.853460365710315,
+                   0.849849204163087, 0.808941560081635])
+
+
+def test_bartlett_matches_psych(factors12, scale6):
+    from survey.reliability import bartlett
+    b = bartlett(factors12)
+    close(b.chisq, 1218.48021012270, 1e-6)
+    assert b.df == 66 and b.n_obs == 300
+    assert b.pvalue == pytest.approx(1.33916596264639e-211, rel=1e-6)
+    b2 = bartlett(scale6)
+    close(b2.chisq, 314.795978262266, 1e-6)
+    assert b2.df == 15 and b2.pvalue == pytest.approx(4.67172383098291e-58, rel=1e-6)
+
+
+# -- EFA --------------------------------------------------------------------------------------------
+# R: f <- fa(y, 3, fm = "minres", rotate = ROT); f$loadings; f$communality; f$Phi; f$Vaccounted
+EFA_TOL = 1e-4
+
+R_OBLIMIN = [
+    [-0.0183544027953862, 0.06833861132811933, 0.7381397589887118],
+    [-0.0204586407952255, 0.04828951909639637, 0.6174688801896955],
+    [-0.0515536865805002, -0.06298972958997665, 0.7668198697745411],
+    [0.2204986931204344, 0.00309665334350595, 0.5970951058774460],
+    [0.7772349051489265, -0.04313691889343779, 0.0581570342250566],
+    [0.7354470546942777, -0.04260248512958648, 0.0127016671303486],
+    [0.7918452439561574, 0.01652734176570758, -0.0271425734783128],
+    [0.5395275901927963, 0.30494575566810922, -0.0234425557612906],
+    [0.0232970736179543, 0.74587134201880401, 0.0142619872893598],
+    [-0.0510108500911660, 0.73932266843016170, -0.0423639121268585],
+    [-0.0322655652607330, 0.65496050272403172, 0.0643165789675717],
+    [0.0976099867233755, 0.58569521925050871, 0.0394022979212394]]
+R_COMMUNALITY = [0.561922126004887, 0.387392779297889, 0.543904072552412, 0.508432379429145,
+                 0.619108539598944, 0.527357170616498, 0.620571003421202, 0.489571114918054,
+                 0.574741975760095, 0.511044110085571, 0.436966693645382, 0.408848761987106]
+
+
+def test_efa_oblimin_matches_psych(factors12):
+    from survey.reliability import efa
+    e = efa(factors12, 3, rotation="oblimin", n_iter=2, seed=1)
+    close(e.loadings.to_numpy(), R_OBLIMIN, EFA_TOL)
+    close(e.communalities["h2"], R_COMMUNALITY, EFA_TOL)
+    close(e.phi.to_numpy(), [[1, 0.358773248222299, 0.387102848104354],
+                             [0.358773248222299, 1, 0.232476470255832],
+                             [0.387102848104354, 0.232476470255832, 1]], EFA_TOL)
+    close(e.variance.loc["SS loadings"], [2.210599776126285, 2.045280105005833, 1.933980846185064], EFA_TOL)
+    close(e.variance.loc["Cumulative Var"], [0.184216648010524, 0.354656656761010, 0.515821727276432], EFA_TOL)
+    assert list(e.loadings.columns) == ["MR1", "MR2", "MR3"]
+
+
+def test_efa_varimax_promax_none_match_psych(factors12):
+    from survey.reliability import efa
+    v = efa(factors12, 3, rotation="varimax", n_iter=2, seed=1)
+    close(v.loadings.iloc[[0, 4, 7, 8]].to_numpy(), [
+        [0.1286874292352256, 0.1432192837399704, 0.7244652568113431],
+        [0.7524657063607835, 0.1044751476923108, 0.2049117953280893],
+        [0.5670247793411198, 0.3941177240054142, 0.1128061796002345],
+        [0.1505663912808763, 0.7373182729853839, 0.0918340998681804]], EFA_TOL)
+    assert v.phi is None
+    close(v.variance.loc["SS loadings"], [2.174796470222696, 2.062966194800645, 1.952098062293840], EFA_TOL)
+    p = efa(factors12, 3, rotation="promax", n_iter=2, seed=1)
+    close(p.loadings.iloc[[0, 4, 7, 8]].to_numpy(), [
+        [-0.03632653573363356, 0.0590220257949426, 0.74656190810554046],
+        [0.79898235528744876, -0.0800371948899543, 0.04343021301369451],
+        [0.54417914330993833, 0.2871038349159115, -0.04152034399619446],
+        [-0.00251608529877903, 0.7596879928828791, -0.00171706133188681]], EFA_TOL)
+    close(p.phi.to_numpy()[0, 1:], [0.433618235216077, 0.430428437802264], EFA_TOL)
+    n = efa(factors12, 3, rotation="none", n_iter=2, seed=1)
+    close(n.loadings.iloc[[0, 4, 8]].to_numpy(), [
+        [0.542957737634919, -0.3859356740961366, 0.343762529382156],
+        [0.652593756598755, -0.1301956059416880, -0.419855966541796],
+        [0.552735525078731, 0.4724621686493254, 0.214487562043143]], EFA_TOL)
+
+
+def test_efa_one_factor_matches_psych(factors12):
+    from survey.reliability import efa
+    # R: fa(y[, 1:4], 1)$loadings
+    e = efa(factors12.iloc[:, :4], 1, n_iter=2, seed=1)
+    close(e.loadings["MR1"], [0.750879837811967, 0.623923061548063, 0.722116599082329, 0.678013239448020], EFA_TOL)
+
+
+def test_parallel_analysis_observed_values_and_suggestion(factors12):
+    from survey.reliability import parallel_analysis
+    # R: fa(y, 1, rotate = "none")$values (what fa.parallel compares) and eigen(cor(y))$values
+    p = parallel_analysis(factors12, n_iter=10, seed=5)
+    close(p.eigen["fa_observed"].iloc[:4], [3.4382716110624050, 1.1673208768110421, 0.8650967365884826,
+                                            -0.0395910561801779], EFA_TOL)
+    close(p.eigen["pc_observed"].iloc[:3], [4.126821527394002, 1.930713700117542, 1.558782770855876], 1e-10)
+    # psych::fa.parallel(y) says "the number of factors = 3 and the number of components = 3"
+    assert p.nfactors == 3 and p.ncomponents == 3
+    # simulated eigenvalues of pure noise hover around their expectation: first PC of 12
+    # uncorrelated normals with n = 300 is about 1 + 2 sqrt(12/300) (Marchenko-Pastur edge 1.44)
+    assert 1.2 < p.eigen["pc_simulated"].iloc[0] < 1.5
+
+
+# -- omega and split-half -----------------------------------------------------------------------------
+# R: om <- omega(y, 3); om$omega_h; om$omega.tot; om$omega.lim; om$alpha; om$ECV; om$G6;
+#    om$schmid$sl; om$omega.group
+
+def test_omega_matches_psych(factors12):
+    from survey.reliability import omega
+    o = omega(factors12, 3)
+    s = o.summary
+    close([s.omega_h, s.omega_total, s.omega_limit, s.alpha, s.ecv, s.g6],
+          [0.539478980467973, 0.881311893192266, 0.612131737509959, 0.823491195490084,
+           0.382296898789775, 0.856395793218037], EFA_TOL)
+    close(o.loadings.loc[["V1", "V5", "V8", "V12"], ["g", "F1*", "F2*", "F3*", "h2", "p2"]].to_numpy(), [
+        [0.387218076979570, -0.0116440375315538, 0.06053312838294043, 0.6388932102017510, 0.561922126004887, 0.266830281636663],
+        [0.609842231487405, 0.4931605129514237, -0.03820735361098578, 0.0503383385436381, 0.619108539598944, 0.600714613864732],
+        [0.546819872326526, 0.3423328640750583, 0.27010299803092314, -0.0202908613131666, 0.489571114918054, 0.610763101947401],
+        [0.367047121709360, 0.0619330867746699, 0.51877404191805510, 0.0341031309424640, 0.408848761987105, 0.329519377532994]],
+        EFA_TOL)
+    close(o.groups.to_numpy(), [
+        [0.881311893192266, 0.539478980467973, 0.298786227928333],
+        [0.827939946246512, 0.515473846631789, 0.312466099614723],
+        [0.785643137778506, 0.183375417069190, 0.602267720709317],
+        [0.794329977677354, 0.226999080560629, 0.567330897116725]], EFA_TOL)
+
+
+def test_omega_total_matches_lavaan_one_factor_cfa(factors12):
+    from survey.reliability import omega_total
+    # R: fit <- lavaan::cfa("f =~ V1 + V2 + V3 + V4", data = y, std.lv = TRUE)
+    #    l <- loadings, th <- residual variances; sum(l)^2 / (sum(l)^2 + sum(th)) = 0.788041626783371
+    #    parameterEstimates: loadings 0.774 0.643 0.731 0.702 (lavaan: covariances with divisor N)
+    o = omega_total(factors12.iloc[:, :4])
+    close(o.omega_total, 0.788041626783371, 1e-6)
+    n = 300
+    close(o.loadings * np.sqrt((n - 1) / n), [0.774, 0.643, 0.731, 0.702], 6e-4)
+
+
+def test_split_half_matches_psych(factors12, scale6):
+    from survey.reliability import split_half
+    # R: s <- splitHalf(y[, 1:6]); c(s$maxrb, s$minrb, s$meanr, s$alpha, s$lambda2, s$lambda6, s$av.r)
+    s = split_half(factors12.iloc[:, :6])
+    close([s.lambda4, s.beta, s.mean_split, s.alpha, s.lambda2, s.lambda6, s.average_r],
+          [0.835721593339289, 0.635879877880470, 0.771663050515190, 0.771663050515190,
+           0.780910665259694, 0.775425952938297, 0.360306553727537])
+    assert s.n_splits == 10
+    # odd number of items: psych visits half of the 10 splits of 5 items into 2 + 3
+    s = split_half(factors12.iloc[:, :5])
+    close([s.lambda4, s.beta, s.mean_split, s.alpha, s.lambda2, s.lambda6],
+          [0.799035397807621, 0.714092789284085, 0.748540934182534, 0.764756615596274,
+           0.771255222942003, 0.737142583156934])
+    # R: splitHalf(x) reverses A4 itself (check.keys = TRUE) and warns
+    with pytest.warns(UserWarning, match="A4"):
+        s = split_half(scale6)
+    close([s.lambda4, s.beta, s.mean_split, s.alpha, s.lambda2, s.lambda6],
+          [0.806569142386716, 0.738797245168702, 0.772435794276189, 0.772435794276189,
+           0.775229949383214, 0.747502446031059])
+    assert s.keys == ("A4",)
+
+
+# -- polychoric and ordinal alpha ---------------------------------------------------------------------
+# R: p <- polychoric(x); p$rho; alpha(p$rho, keys = c("A4"))$total
+# psych maximises each correlation with optimize() (tolerance ~1e-4), so 1e-4 is the agreement.
+
+R_POLY = [
+    [1, 0.355785522698170, 0.523477776479644, -0.371318965662199, 0.334831395231021, 0.548988555071241],
+    [0.355785522698170, 1, 0.405741562525600, -0.336664665518526, 0.308835995773599, 0.366722457368021],
+    [0.523477776479644, 0.405741562525600, 1, -0.392524196522464, 0.480834539011101, 0.521428327252195],
+    [-0.371318965662199, -0.336664665518526, -0.392524196522464, 1, -0.284033542126662, -0.283160584655708],
+    [0.334831395231021, 0.308835995773599, 0.480834539011101, -0.284033542126662, 1, 0.412684198093212],
+    [0.548988555071241, 0.366722457368021, 0.521428327252195, -0.283160584655708, 0.412684198093212, 1]]
+
+
+def test_polychoric_matches_psych(scale6):
+    from survey.reliability import polychoric
+    close(polychoric(scale6).to_numpy(), R_POLY, 1e-4)
+
+
+def test_ordinal_alpha_matches_psych(scale6):
+    s = alpha(scale6, keys=["A4"], cor="polychoric").summary
+    close([s.raw_alpha, s.std_alpha, s.g6, s.average_r, s.s_n],
+          [0.796730482709623, 0.796730482709623, 0.77633940770647, 0.395135485599291, 3.91957679306863], 1e-4)
+    assert s.raw_alpha > alpha(scale6, keys=["A4"]).summary.raw_alpha  # ordinal alpha exceeds Pearson here
+    with pytest.raises(DataError, match="bootstrap"):
+        alpha(scale6, cor="polychoric", ci="bootstrap")
+
+
+def test_bivariate_normal_cdf_against_scipy():
+    from scipy import stats as st
+    from survey.reliability import _bvn_cdf
+    pts = [(0.3, 0.5, 0.6), (-1.2, 0.7, 0.6), (1.5, -0.4, -0.95), (-2.0, -1.5, 0.9), (0.0, 0.0, 0.0)]
+    for h, k, rho in pts:
+        ref = st.multivariate_normal([0, 0], [[1, rho], [rho, 1]]).cdf([h, k])
+        close(_bvn_cdf(np.array([h]), np.array([k]), rho)[0], ref, 1e-7)
+    # closed form at the origin: 1/4 + asin(rho) / (2 pi)
+    close(_bvn_cdf(np.array([0.0]), np.array([0.0]), 0.5)[0], 0.25 + np.arcsin(0.5) / (2 * np.pi), 1e-12)
+
+
+def test_pairwise_cor_equals_pandas(scale6):
+    from survey.reliability import pairwise_cor
+    x = scale6.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    close(pairwise_cor(x), pd.DataFrame(x).corr().to_numpy(), 1e-12)

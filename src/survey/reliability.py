@@ -83,6 +83,25 @@ def pairwise_cov(x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray
     return c
 
 
+def pairwise_cor(x: np.ndarray) -> np.ndarray:
+    """Pearson correlations from pairwise-complete observations, as R's ``cor(use="pairwise")``:
+    for each pair, means and SDs are those of the rows answering both (this differs from
+    ``cov2cor`` of the pairwise covariance matrix, which ``psych::alpha`` uses)."""
+    m = (~np.isnan(x)).astype(float)
+    x0 = np.where(m > 0, x - np.nanmean(x, axis=0), 0.0)
+    n = m.T @ m
+    sx = x0.T @ m  # sum of x_j where x_k present
+    sxx = (x0**2).T @ m  # sum of x_j^2 where x_k present
+    sxy = x0.T @ x0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = sxy - sx * sx.T / n
+        vj = sxx - sx**2 / n
+        r = cov / np.sqrt(vj * vj.T)
+    r[n < 2] = np.nan
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
 def _complete_cov(x: np.ndarray) -> np.ndarray:
     keep = ~np.isnan(x).any(axis=1)
     return np.cov(x[keep], rowvar=False)
@@ -212,6 +231,7 @@ def alpha(
     use: Literal["pairwise", "complete"] = "pairwise",
     level: float = 0.95,
     scale_range: tuple[float, float] | None = None,
+    cor: Literal["pearson", "polychoric"] = "pearson",
 ) -> Alpha:
     """Cronbach's alpha, Guttman's lambda 6 and item statistics, as ``psych::alpha``.
 
@@ -236,6 +256,12 @@ def alpha(
         Confidence level of the interval.
     scale_range : (min, max), optional
         Ends of the answer scale, used to reverse keyed items for the means (see ``keys``).
+    cor : {"pearson", "polychoric"}
+        ``"polychoric"`` gives ordinal alpha (Zumbo, Gadermann & Zeisser 2007): every scale
+        statistic is computed from the polychoric correlation matrix (:func:`polychoric`), as
+        ``psych::alpha(polychoric(x)$rho)``, so ``raw_alpha`` equals ``std_alpha``; ``raw_r``,
+        ``mean``, ``sd`` and the total score still describe the raw answers. ``ase`` and the
+        Feldt interval use n = all rows; the bootstrap is not available with it.
 
     Returns
     -------
@@ -287,6 +313,11 @@ def alpha(
         raise DataError(f"{what}: use must be 'pairwise' or 'complete', got {use!r}")
     if ci not in ("feldt", "duhachek", "bootstrap"):
         raise DataError(f"{what}: ci must be 'feldt', 'duhachek' or 'bootstrap', got {ci!r}")
+    if cor not in ("pearson", "polychoric"):
+        raise DataError(f"{what}: cor must be 'pearson' or 'polychoric', got {cor!r}")
+    if cor == "polychoric" and ci == "bootstrap":
+        raise DataError(f"{what}: the bootstrap interval is not available for ordinal (polychoric) alpha; "
+                        "use ci='feldt' or ci='duhachek'")
     keys = [str(k) for k in (keys or [])]
     unknown = [k for k in keys if k not in cols]
     if unknown:
@@ -308,6 +339,8 @@ def alpha(
         raise DataError(
             f"{what}: items {cols[j]} and {cols[k]} are answered together by fewer than 2 respondents, "
             "so their covariance is unknown; drop one of them or collect more data")
+    if cor == "polychoric":
+        c = polychoric(data if use == "pairwise" else data.dropna()).to_numpy()
     c = c * np.outer(sign, sign)
     r = _cov2cor(c)
 
@@ -465,3 +498,757 @@ def flag_items(res: Alpha, min_r_drop: float = 0.30) -> pd.DataFrame:
     low = it["r_drop"] < min_r_drop
     rises = it["raw_alpha_drop"] > res.raw_alpha
     return pd.DataFrame({"low_r_drop": low, "alpha_rises": rises, "flagged": low | rises}, index=it.index)
+
+
+# -- correlation matrices ---------------------------------------------------------------------------
+
+def _cor_from_data(data: pd.DataFrame, what: str, min_items: int = 2,
+                   via_cov: bool = False) -> tuple[np.ndarray, list[str], int]:
+    """Pairwise-complete Pearson correlations (as ``cor(x, use="pairwise")``; with ``via_cov``
+    as ``cov2cor(cov(x, use="pairwise"))``), item names and the number of rows (all rows, as
+    psych counts n)."""
+    x, cols = _as_matrix(data, what, min_items=min_items)
+    _check_variance(x, cols, what)
+    r = _cov2cor(pairwise_cov(x)) if via_cov else pairwise_cor(x)
+    if not np.isfinite(r).all():
+        j, k = np.argwhere(~np.isfinite(r))[0]
+        raise DataError(
+            f"{what}: items {cols[j]} and {cols[k]} are answered together by too few respondents (or one "
+            "of them is constant where the other is answered), so their correlation is unknown; drop one of them")
+    return r, cols, x.shape[0]
+
+
+# -- KMO and Bartlett -------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class KMO(Result):
+    """Kaiser-Meyer-Olkin measure of sampling adequacy (see :func:`kmo`)."""
+
+    kmo: float
+    msa: pd.Series
+
+
+def kmo(data: pd.DataFrame) -> KMO:
+    """Kaiser-Meyer-Olkin measure of sampling adequacy, as ``psych::KMO``.
+
+    ``kmo = sum r_ij^2 / (sum r_ij^2 + sum q_ij^2)`` over i != j, where q are the partial
+    correlations (from ``R^-1``); ``msa`` is the same per item (column sums). Kaiser (1974): .90s
+    marvelous, .80s meritorious, .70s middling, .60s mediocre, .50s miserable, below unacceptable.
+
+    Missing data: pairwise-complete correlations.
+    """
+    r, cols, _ = _cor_from_data(data, "kmo")
+    try:
+        q = np.linalg.inv(r)
+    except np.linalg.LinAlgError:
+        raise DataError("kmo: the correlation matrix is singular (an item is a linear combination of "
+                        "others, or there are more items than respondents); drop redundant items") from None
+    q = _cov2cor(q)
+    np.fill_diagonal(q, 0)
+    r0 = r.copy()
+    np.fill_diagonal(r0, 0)
+    r2, q2 = (r0**2), (q**2)
+    overall = float(r2.sum() / (r2.sum() + q2.sum()))
+    msa = pd.Series(r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0)), index=pd.Index(cols, name="item"), name="msa")
+    return KMO(kmo=overall, msa=msa)
+
+
+@dataclasses.dataclass(frozen=True)
+class Bartlett(Result):
+    """Bartlett's test of sphericity (see :func:`bartlett`)."""
+
+    chisq: float
+    df: int
+    pvalue: float
+    n_obs: int
+
+
+def bartlett(data: pd.DataFrame) -> Bartlett:
+    """Bartlett's (1951) test that the correlation matrix is an identity, as
+    ``psych::cortest.bartlett`` on raw data.
+
+    ``chisq = -ln|R| (n - 1 - (2p + 5)/6)`` with ``df = p(p - 1)/2``.
+
+    Missing data: pairwise-complete correlations and n = all rows (as psych), which overstates
+    the evidence a little when many answers are missing.
+    """
+    r, cols, n = _cor_from_data(data, "bartlett")
+    p = len(cols)
+    sign, logdet = np.linalg.slogdet(r)
+    if sign <= 0:
+        raise DataError("bartlett: the correlation matrix is singular or not positive definite; drop redundant items")
+    chisq = float(-logdet * (n - 1 - (2 * p + 5) / 6))
+    df = p * (p - 1) // 2
+    return Bartlett(chisq=chisq, df=df, pvalue=float(stats.chi2.sf(chisq, df)), n_obs=int(n))
+
+
+# -- exploratory factor analysis --------------------------------------------------------------------
+
+def _minres(r: np.ndarray, nf: int) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum-residual factor extraction as ``psych::fa(fm="minres")``: the uniquenesses that
+    minimise the squared off-diagonal residuals; loadings are the first ``nf`` eigenvectors of the
+    reduced matrix scaled by the root eigenvalues. Returns (loadings, uniquenesses)."""
+    from scipy.optimize import minimize
+
+    p = r.shape[0]
+    s_smc = smc(r)
+    upper = max(float(s_smc.max()), 1.0)
+    low = np.tril_indices(p, -1)
+
+    def loadings_of(psi):
+        s = r.copy()
+        np.fill_diagonal(s, 1 - psi)
+        vals, vecs = np.linalg.eigh(s)
+        vals, vecs = vals[::-1][:nf], vecs[:, ::-1][:, :nf]
+        vals = np.where(vals < np.finfo(float).eps, 100 * np.finfo(float).eps, vals)
+        return vecs * np.sqrt(vals)
+
+    def f(psi):
+        lam = loadings_of(psi)
+        res = (r - lam @ lam.T)[low]
+        return float(np.sum(res**2))
+
+    def grad(psi):
+        s = r - np.diag(psi)
+        vals, vecs = np.linalg.eigh(s)
+        vals, vecs = vals[::-1][:nf], vecs[:, ::-1][:, :nf]
+        lam = vecs * np.sqrt(np.maximum(vals, 0))
+        g = lam @ lam.T + np.diag(psi) - r
+        return np.diag(g).copy()
+
+    start = 1 - s_smc
+    res = minimize(f, start, jac=grad, method="L-BFGS-B", bounds=[(0.005, upper)] * p,
+                   options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
+    psi = res.x
+    s = r.copy()
+    np.fill_diagonal(s, np.diag(r) - psi)
+    vals, vecs = np.linalg.eigh(s)
+    vals, vecs = vals[::-1][:nf], vecs[:, ::-1][:, :nf]
+    lam = vecs * np.sqrt(np.maximum(vals, 0))
+    return lam, psi
+
+
+def _varimax(x: np.ndarray, normalize: bool = True, eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray]:
+    """R's ``stats::varimax`` (Kaiser normalisation, same stopping rule). Returns (loadings, T)."""
+    nc = x.shape[1]
+    if nc < 2:
+        return x, np.eye(nc)
+    sc = np.sqrt((x**2).sum(axis=1)) if normalize else np.ones(x.shape[0])
+    x = x / sc[:, None]
+    p = x.shape[0]
+    tt = np.eye(nc)
+    d = 0.0
+    for _ in range(1000):
+        z = x @ tt
+        b = x.T @ (z**3 - z @ np.diag((z**2).sum(axis=0)) / p)
+        u, sv, vt = np.linalg.svd(b)
+        tt = u @ vt
+        dpast, d = d, sv.sum()
+        if d < dpast * (1 + eps):
+            break
+    z = x @ tt
+    return z * sc[:, None], tt
+
+
+def _gpf_oblimin(a: np.ndarray, gam: float = 0.0, eps: float = 1e-5, maxit: int = 1000) -> tuple[np.ndarray, np.ndarray, bool]:
+    """GPArotation's ``oblimin`` (gradient projection, Bernaards & Jennrich 2005), ported step
+    for step (identity start, no normalisation, ``eps = 1e-5``) so that the solution is the one R
+    finds. Returns (loadings, Phi, converged)."""
+    k = a.shape[1]
+
+    def vgq(lam):
+        x = (lam**2) @ (1 - np.eye(k))
+        if gam != 0:
+            p = lam.shape[0]
+            x = (np.eye(p) - gam / p) @ x
+        return lam * x, float(np.sum(lam**2 * x) / 4)
+
+    tmat = np.eye(k)
+    al = 1.0
+    lam = a @ np.linalg.inv(tmat).T
+    gq, f = vgq(lam)
+    g = -(lam.T @ gq @ np.linalg.inv(tmat)).T
+    converged = False
+    for _ in range(maxit + 1):
+        gp = g - tmat @ np.diag((tmat * g).sum(axis=0))
+        s = float(np.sqrt(np.sum(gp**2)))
+        if s < eps:
+            converged = True
+            break
+        al *= 2
+        for _ in range(11):
+            x = tmat - al * gp
+            v = 1 / np.sqrt((x**2).sum(axis=0))
+            tmatt = x @ np.diag(v)
+            lam = a @ np.linalg.inv(tmatt).T
+            gqt, ft = vgq(lam)
+            if f - ft > 0.5 * s**2 * al:
+                break
+            al /= 2
+        tmat = tmatt
+        f = ft
+        g = -(lam.T @ gqt @ np.linalg.inv(tmatt)).T
+    return lam, tmat.T @ tmat, converged
+
+
+def _promax(x: np.ndarray, m: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """``psych::fa(rotate="promax")``: Kaiser-normalised rows, varimax, then Hendrickson & White's
+    promax power ``m``; returns (loadings, Phi)."""
+    h = np.sqrt((x**2).sum(axis=1))
+    w = x / h[:, None]
+    vx, rot = _varimax(w)
+    q = vx * np.abs(vx) ** (m - 1)
+    u = np.linalg.lstsq(vx, q, rcond=None)[0]
+    d = np.diag(np.linalg.inv(u.T @ u))
+    u = u @ np.diag(np.sqrt(d))
+    z = vx @ u
+    u = rot @ u
+    ui = np.linalg.inv(u)
+    return z * h[:, None], ui @ ui.T
+
+
+@dataclasses.dataclass(frozen=True)
+class EFA(Result):
+    """Exploratory factor analysis (see :func:`efa`)."""
+
+    loadings: pd.DataFrame
+    communalities: pd.DataFrame
+    variance: pd.DataFrame
+    phi: pd.DataFrame | None
+    nfactors: int
+    method: str
+    rotation: str
+    n_obs: int
+    parallel: "Parallel | None" = None
+    converged: bool = True
+
+
+def _fa(r: np.ndarray, nf: int, rotation: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, bool]:
+    """psych's ``fa`` steps after the correlation matrix: extraction, column signs, rotation,
+    signs again, order by variance accounted for. Returns (loadings, Phi, communality, converged)."""
+    lam, _ = _minres(r, nf)
+    sgn = np.sign(lam.sum(axis=0))
+    sgn[sgn == 0] = 1
+    lam = lam * sgn
+    communality = (lam**2).sum(axis=1)
+    phi = None
+    converged = True
+    if nf > 1 and rotation != "none":
+        if rotation == "varimax":
+            lam, _ = _varimax(lam)
+        elif rotation == "oblimin":
+            lam, phi, converged = _gpf_oblimin(lam)
+        elif rotation == "promax":
+            lam, phi = _promax(lam)
+        else:
+            raise DataError(f"efa: rotation must be 'oblimin', 'varimax', 'promax' or 'none', got {rotation!r}")
+    sgn = np.sign(lam.sum(axis=0))
+    sgn[sgn == 0] = 1
+    lam = lam * sgn
+    if phi is not None:
+        phi = phi * np.outer(sgn, sgn)
+    if nf > 1:
+        ev = np.diag(phi @ lam.T @ lam) if phi is not None else (lam**2).sum(axis=0)
+        order = np.argsort(-ev, kind="stable")
+        lam = lam[:, order]
+        if phi is not None:
+            phi = phi[np.ix_(order, order)]
+    return lam, phi, communality, converged
+
+
+def efa(
+    data: pd.DataFrame,
+    nfactors: int | None = None,
+    method: Literal["minres"] = "minres",
+    rotation: Literal["oblimin", "varimax", "promax", "none"] = "oblimin",
+    n_iter: int = 20,
+    seed: int | None = None,
+) -> EFA:
+    """Exploratory factor analysis as ``psych::fa(x, nfactors, fm="minres", rotate=...)``.
+
+    Minimum-residual (unweighted least squares) extraction from the pairwise Pearson
+    correlation matrix, starting from ``1 - SMC`` uniquenesses; rotations ``"oblimin"``
+    (quartimin, GPArotation's gradient projection), ``"varimax"`` (Kaiser-normalised, as
+    ``stats::varimax``), ``"promax"`` (psych: Kaiser-normalised, power 4) or ``"none"``. Factor
+    columns are signed to positive sums and ordered by variance accounted for, as psych does.
+
+    ``nfactors=None`` takes the number suggested by :func:`parallel_analysis` (``n_iter``
+    simulated data sets, ``seed``); the analysis is attached as ``parallel`` either way.
+
+    Returns ``loadings`` (pattern matrix, items x MR1..MRk), ``communalities`` (``h2``, ``u2``,
+    ``com``: Hofmann's complexity), ``variance`` (psych's ``Vaccounted``: SS loadings, Proportion
+    Var, Cumulative Var, Proportion Explained, Cumulative Proportion), ``phi`` (factor
+    correlations, oblique rotations only).
+
+    Missing data: pairwise-complete correlations; n = all rows.
+    """
+    if method != "minres":
+        raise DataError(f"efa: only method='minres' is available, got {method!r}")
+    r, cols, n = _cor_from_data(data, "efa", min_items=3)
+    par = parallel_analysis(data, n_iter=n_iter, seed=seed)
+    if nfactors is None:
+        nfactors = max(1, par.nfactors)
+    p = len(cols)
+    if not 1 <= nfactors < p:
+        raise DataError(f"efa: nfactors must be between 1 and {p - 1} for {p} items, got {nfactors}")
+    lam, phi, communality, converged = _fa(r, nfactors, rotation)
+    names = [f"MR{i + 1}" for i in range(nfactors)]
+    idx = pd.Index(cols, name="item")
+    loadings = pd.DataFrame(lam, index=idx, columns=names)
+    com = (lam**2).sum(axis=1) ** 2 / (lam**4).sum(axis=1)
+    communalities = pd.DataFrame({"h2": communality, "u2": 1 - communality, "com": com}, index=idx)
+    vx = np.diag(phi @ lam.T @ lam) if phi is not None else (lam**2).sum(axis=0)
+    vtotal = float(np.trace(r))
+    variance = pd.DataFrame(
+        [vx, vx / vtotal, np.cumsum(vx / vtotal), vx / vx.sum(), np.cumsum(vx / vx.sum())],
+        index=["SS loadings", "Proportion Var", "Cumulative Var", "Proportion Explained", "Cumulative Proportion"],
+        columns=names)
+    phi_df = pd.DataFrame(phi, index=names, columns=names) if phi is not None else None
+    if not converged:
+        warnings.warn("efa: the oblimin rotation did not converge in 1000 iterations; try rotation='promax'",
+                      UserWarning, stacklevel=2)
+    return EFA(loadings=loadings, communalities=communalities, variance=variance, phi=phi_df,
+               nfactors=int(nfactors), method=method, rotation=rotation, n_obs=int(n), parallel=par,
+               converged=converged)
+
+
+# -- parallel analysis ------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Parallel(Result):
+    """Horn's parallel analysis (see :func:`parallel_analysis`)."""
+
+    eigen: pd.DataFrame
+    nfactors: int
+    ncomponents: int
+    n_iter: int
+
+
+def _fa_values(r: np.ndarray) -> np.ndarray:
+    """Eigenvalues of R with the one-factor minres communalities on the diagonal (psych's
+    ``fa(r, 1)$values``, what ``fa.parallel`` compares)."""
+    lam, _ = _minres(r, 1)
+    s = r.copy()
+    np.fill_diagonal(s, (lam**2).sum(axis=1))
+    return np.sort(np.linalg.eigvalsh(s))[::-1]
+
+
+def parallel_analysis(data: pd.DataFrame, n_iter: int = 20, seed: int | None = None,
+                      quantile: float | None = None) -> Parallel:
+    """Horn's (1965) parallel analysis as ``psych::fa.parallel`` (simulated normal data).
+
+    Observed eigenvalues (principal components: of R; factors: of R with one-factor minres
+    communalities on the diagonal) are compared with the mean (or ``quantile``) of the same
+    eigenvalues from ``n_iter`` normal data sets of the same size; the suggested number is the
+    count of leading observed values above the simulated ones. The simulated values depend on
+    ``seed`` (R's random numbers differ, so they agree with psych only in distribution).
+
+    Missing data: pairwise-complete correlations; simulated data sets have n = all rows.
+    """
+    r, cols, n = _cor_from_data(data, "parallel_analysis", min_items=3)
+    p = len(cols)
+    pc_obs = np.sort(np.linalg.eigvalsh(r))[::-1]
+    fa_obs = _fa_values(r)
+    rng = np.random.default_rng(seed)
+    pc_sim = np.empty((n_iter, p))
+    fa_sim = np.empty((n_iter, p))
+    for i in range(n_iter):
+        z = rng.standard_normal((n, p))
+        rs = np.corrcoef(z, rowvar=False)
+        pc_sim[i] = np.sort(np.linalg.eigvalsh(rs))[::-1]
+        fa_sim[i] = _fa_values(rs)
+    agg = (lambda a: np.quantile(a, quantile, axis=0)) if quantile is not None else (lambda a: a.mean(axis=0))
+    pc_ref, fa_ref = agg(pc_sim), agg(fa_sim)
+
+    def leading(obs, ref):
+        above = obs > ref
+        return int(p if above.all() else np.argmin(above))
+
+    eig = pd.DataFrame({"pc_observed": pc_obs, "pc_simulated": pc_ref, "fa_observed": fa_obs, "fa_simulated": fa_ref},
+                       index=pd.RangeIndex(1, p + 1, name="number"))
+    return Parallel(eigen=eig, nfactors=leading(fa_obs, fa_ref), ncomponents=leading(pc_obs, pc_ref), n_iter=n_iter)
+
+
+# -- omega ----------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Omega(Result):
+    """McDonald's omega from a Schmid-Leiman solution (see :func:`omega`)."""
+
+    summary: pd.Series
+    loadings: pd.DataFrame
+    groups: pd.DataFrame
+    nfactors: int
+
+
+def omega(data: pd.DataFrame, nfactors: int = 3, keys: Sequence[str] | None = None) -> Omega:
+    """Omega hierarchical and omega total as ``psych::omega(x, nfactors)`` (defaults: minres,
+    oblimin, Schmid-Leiman).
+
+    Steps as psych: minres EFA with varimax; oblimin of those loadings (GPArotation); a general
+    factor from a one-factor minres analysis of the factor correlations (with 2 factors both
+    general loadings are set to ``sqrt(phi_12)``, psych's ``option="equal"``); the
+    Schmid-Leiman transformation. With ``V`` the sum of the (keyed) correlation matrix:
+    ``omega_h = (sum g)^2 / V``, ``omega_total = (V - sum u2) / V``,
+    ``omega_limit = (sum g)^2 / (V - sum u2)``, ``ecv`` = general share of the common variance.
+    Items loading negatively on g are flipped (psych's ``flip=TRUE``) unless ``keys`` are given.
+
+    ``summary``: omega_h, omega_total, omega_limit, alpha (standardized), g6, ecv, n_obs;
+    ``loadings``: g, F1*..Fk*, h2, u2, p2; ``groups``: psych's ``omega.group`` (total, general,
+    group) for g and each group factor.
+
+    Missing data: pairwise-complete correlations. References: McDonald (1999) Test Theory;
+    Zinbarg, Revelle, Yovel & Li (2005) Psychometrika 70, 123-133.
+    """
+    r, cols, n = _cor_from_data(data, "omega", min_items=3)
+    p = len(cols)
+    if not 2 <= nfactors < p:
+        raise DataError(f"omega: nfactors must be between 2 and {p - 1} for {p} items, got {nfactors}; "
+                        "for one factor use omega_total()")
+    keys = [str(k) for k in (keys or [])]
+    unknown = [k for k in keys if k not in cols]
+    if unknown:
+        raise DataError(f"omega: key(s) {', '.join(unknown)} are not among the items ({', '.join(cols)})")
+    flip = not keys
+    ksign = np.array([-1.0 if c in keys else 1.0 for c in cols])
+    m = r * np.outer(ksign, ksign)
+
+    orth, _, _, _ = _fa(m, nfactors, "varimax")
+    fload, phi, converged = _gpf_oblimin(orth)
+    if nfactors > 2:
+        gl, _ = _minres(phi, 1)
+        gload = gl[:, 0] * (1 if gl.sum() >= 0 else -1)
+    else:
+        g12 = np.sqrt(abs(phi[0, 1]))
+        gload = np.array([g12, np.sign(phi[0, 1]) * g12])
+    g = fload @ gload
+    h2 = (orth**2).sum(axis=1)
+    u2 = 1 - h2
+    uniq2 = np.clip(fload**2 - (fload * gload) ** 2, 0, None)
+    sm = np.sign(fload) * np.sqrt(uniq2)
+    p2 = g**2 / h2
+    if flip:
+        fs = np.sign(g)
+        fs[fs == 0] = 1
+        if (fs < 0).any():
+            m = m * np.outer(fs, fs)
+            g, sm = g * fs, sm * fs[:, None]
+            ksign = ksign * fs
+    vt = m.sum()
+    gsq = g.sum() ** 2
+    om_tot = (vt - u2.sum()) / vt
+    ev = np.r_[(g**2).sum(), (sm**2).sum(axis=0)]
+    fnames = [f"F{i + 1}*" for i in range(nfactors)]
+    sl = pd.DataFrame(np.column_stack([g, sm, h2, u2, p2]), index=pd.Index(cols, name="item"),
+                      columns=["g", *fnames, "h2", "u2", "p2"])
+    sl["reversed"] = ksign < 0
+    # omega per group factor: items assigned to the group factor they load most on
+    sub = np.argmax(np.abs(sm), axis=1)
+    rows, grs = {}, 0.0
+    for j in range(nfactors):
+        idx = np.flatnonzero(sub == j)
+        if idx.size == 0:
+            rows[fnames[j]] = (np.nan, np.nan, np.nan)
+            continue
+        vgr = m[np.ix_(idx, idx)].sum()
+        gr = sm[idx, j].sum()
+        grs += gr**2
+        gg = g[idx].sum() ** 2
+        rows[fnames[j]] = ((gr**2 + gg) / vgr, gg / vgr, gr**2 / vgr)
+    groups = pd.DataFrame({"g": (om_tot, gsq / vt, grs / vt), **rows}, index=["total", "general", "group"]).T
+    summary = pd.Series({
+        "omega_h": gsq / vt, "omega_total": om_tot, "omega_limit": gsq / (vt - u2.sum()),
+        "alpha": (vt - np.trace(m)) / vt * p / (p - 1),
+        "g6": (vt + smc(m).sum() - np.trace(m)) / vt,
+        "ecv": ev[0] / ev.sum(), "n_obs": int(n), "n_items": p,
+    }, dtype=object)
+    if not converged:
+        warnings.warn("omega: the oblimin rotation did not converge", UserWarning, stacklevel=2)
+    return Omega(summary=summary, loadings=sl, groups=groups, nfactors=nfactors)
+
+
+@dataclasses.dataclass(frozen=True)
+class OmegaTotal(Result):
+    """Omega total of one scale from a one-factor model (see :func:`omega_total`)."""
+
+    omega_total: float
+    loadings: pd.Series
+    residuals: pd.Series
+    std_loadings: pd.Series
+    n_obs: int
+    keys: tuple[str, ...] = ()
+
+
+def _ml_one_factor(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum-likelihood one-factor model of a covariance matrix (Joreskog's uniqueness
+    parameterisation, as psych's ``fm="ml"``). Returns (loadings, residual variances)."""
+    from scipy.optimize import minimize
+
+    p = s.shape[0]
+    d = np.diag(s)
+
+    def parts(psi):
+        sc = 1 / np.sqrt(psi)
+        ss = s * np.outer(sc, sc)
+        vals, vecs = np.linalg.eigh(ss)
+        return vals[::-1], vecs[:, ::-1]
+
+    def f(psi):
+        vals, _ = parts(psi)
+        e = vals[1:]
+        return -(np.sum(np.log(e) - e) - 1 + p)
+
+    def grad(psi):
+        vals, vecs = parts(psi)
+        lam = vecs[:, :1] * np.sqrt(max(vals[0] - 1, 0))
+        lam = np.sqrt(psi)[:, None] * lam
+        gmat = lam @ lam.T + np.diag(psi) - s
+        return np.diag(gmat) / psi**2
+
+    start = d * (1 - smc(_cov2cor(s)))
+    res = minimize(f, start, jac=grad, method="L-BFGS-B", bounds=[(0.005 * di, di) for di in d],
+                   options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
+    psi = res.x
+    vals, vecs = parts(psi)
+    lam = np.sqrt(psi) * vecs[:, 0] * np.sqrt(max(vals[0] - 1, 0))
+    if lam.sum() < 0:
+        lam = -lam
+    return lam, psi
+
+
+def omega_total(data: pd.DataFrame, keys: Sequence[str] | None = None) -> OmegaTotal:
+    """McDonald's omega total of a unit-weighted scale score from a one-factor model fitted by
+    maximum likelihood to the item covariances (a one-factor CFA, as lavaan's
+    ``cfa("f =~ x1 + ... + xk", std.lv = TRUE)``):
+
+    ``omega = (sum lambda)^2 / ((sum lambda)^2 + sum theta)``
+
+    with reverse-keyed items (``keys``) sign-flipped first. This is the reliability the
+    notebook reports beside alpha: unlike alpha it does not assume equal loadings.
+
+    Missing data: pairwise-complete covariances (lavaan's default listwise deletion and its
+    FIML both give slightly different estimates when answers are missing); n = all rows.
+    Reference: McDonald (1999) Test Theory, ch. 6.
+    """
+    x, cols = _as_matrix(data, "omega_total", min_items=3)
+    _check_variance(x, cols, "omega_total")
+    keys = [str(k) for k in (keys or [])]
+    unknown = [k for k in keys if k not in cols]
+    if unknown:
+        raise DataError(f"omega_total: key(s) {', '.join(unknown)} are not among the items ({', '.join(cols)})")
+    sign = np.array([-1.0 if c in keys else 1.0 for c in cols])
+    c = pairwise_cov(x)
+    if np.isnan(c).any():
+        raise DataError("omega_total: some pair of items is never answered together; drop one of them")
+    c = c * np.outer(sign, sign)
+    lam, psi = _ml_one_factor(c)
+    om = lam.sum() ** 2 / (lam.sum() ** 2 + psi.sum())
+    idx = pd.Index(cols, name="item")
+    return OmegaTotal(omega_total=float(om), loadings=pd.Series(lam, idx, name="lambda"),
+                      residuals=pd.Series(psi, idx, name="theta"),
+                      std_loadings=pd.Series(lam / np.sqrt(np.diag(c)), idx, name="std_lambda"),
+                      n_obs=int(x.shape[0]), keys=tuple(keys))
+
+
+# -- split-half -------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class SplitHalf(Result):
+    """Split-half reliabilities (see :func:`split_half`)."""
+
+    lambda4: float
+    beta: float
+    mean_split: float
+    alpha: float
+    lambda2: float
+    lambda6: float
+    average_r: float
+    median_r: float
+    n_splits: int
+    max_split: tuple[tuple[str, ...], tuple[str, ...]]
+    min_split: tuple[tuple[str, ...], tuple[str, ...]]
+    keys: tuple[str, ...] = ()
+
+
+def split_half(data: pd.DataFrame, keys: Sequence[str] | None = None, check_keys: bool = True,
+               n_sample: int = 10000, seed: int | None = None) -> SplitHalf:
+    """Split-half reliabilities as ``psych::splitHalf`` (standardized, from correlations).
+
+    For a split into halves A and B, ``r_sb = 4 sum(R_AB) / sum(R)`` (the Guttman/Rulon
+    reliability of the split). ``lambda4`` is the largest over splits, ``beta`` (Revelle's) the
+    smallest, ``mean_split`` the mean (which equals standardized alpha when every split is
+    counted). ``lambda2`` and ``lambda6`` are Guttman's (1945); ``alpha`` is standardized.
+    Every split is counted when there are at most ``n_sample`` (psych's enumeration, which for
+    an odd number of items visits half of them); otherwise ``n_sample`` random splits (``seed``).
+
+    ``keys`` reverse items; without keys and with ``check_keys`` (psych's default) items loading
+    negatively on the first principal component are reversed with a warning.
+
+    Missing data: ``cov2cor`` of the pairwise-complete covariances (as psych and :func:`alpha`).
+    Reference: Revelle & Zinbarg (2009)
+    Psychometrika 74, 145-154.
+    """
+    import itertools
+    import math
+
+    # psych::splitHalf correlates through the pairwise covariance matrix, as alpha does
+    r, cols, _ = _cor_from_data(data, "split_half", min_items=2, via_cov=True)
+    n = len(cols)
+    keys = [str(k) for k in (keys or [])]
+    unknown = [k for k in keys if k not in cols]
+    if unknown:
+        raise DataError(f"split_half: key(s) {', '.join(unknown)} are not among the items ({', '.join(cols)})")
+    if not keys and check_keys:
+        neg = [c for c, s in zip(cols, _first_pc_signs(r)) if s < 0]
+        if neg:
+            warnings.warn(f"split_half: item(s) {', '.join(neg)} correlate negatively with the total and were "
+                          "reversed; pass keys to say so explicitly", UserWarning, stacklevel=2)
+            keys = neg
+    sign = np.array([-1.0 if c in keys else 1.0 for c in cols])
+    r = r * np.outer(sign, sign)
+    sumr = r.sum()
+    off = r - np.diag(np.diag(r))
+    sum_off = sumr - np.trace(r)
+    alpha_std = sum_off / sumr * n / (n - 1)
+    lambda6 = (sum_off + smc(r).sum()) / sumr
+    lambda2 = (sum_off + np.sqrt((off**2).sum() * n / (n - 1))) / sumr
+    low = r[np.tril_indices(n, -1)]
+    m = n // 2
+    count = math.comb(n, m) / 2
+
+    def rab(a_idx):
+        a = np.zeros(n)
+        a[list(a_idx)] = 1
+        return 4 * (a @ r @ (1 - a)) / sumr
+
+    if count <= n_sample:
+        n_visit = math.ceil(count) if count != int(count) else int(count)
+        splits = list(itertools.islice(itertools.combinations(range(n), m), n_visit))
+        denom = count
+    else:
+        rng = np.random.default_rng(seed)
+        splits = [tuple(sorted(rng.choice(n, m, replace=False))) for _ in range(n_sample)]
+        denom = n_sample
+    vals = np.array([rab(s) for s in splits])
+    imax, imin = int(np.argmax(vals)), int(np.argmin(vals))
+
+    def halves(s):
+        a = tuple(cols[i] for i in s)
+        return a, tuple(c for c in cols if c not in a)
+
+    return SplitHalf(lambda4=float(vals[imax]), beta=float(vals[imin]), mean_split=float(vals.sum() / denom),
+                     alpha=float(alpha_std), lambda2=float(lambda2), lambda6=float(lambda6),
+                     average_r=float(low.mean()), median_r=float(np.median(low)), n_splits=len(splits),
+                     max_split=halves(splits[imax]), min_split=halves(splits[imin]), keys=tuple(keys))
+
+
+# -- polychoric correlations ------------------------------------------------------------------------
+
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(64)
+
+
+def _bvn_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
+    """P(X <= h, Y <= k) for a standard bivariate normal with correlation ``rho`` (finite h, k).
+
+    Plackett's identity with r = sin(t): Phi(h) Phi(k) + 1/(2 pi) * integral from 0 to
+    asin(rho) of exp(-(h^2 - 2 h k sin t + k^2) / (2 cos^2 t)) dt, by 64-point Gauss-Legendre
+    (the integrand is smooth and bounded, so this is accurate to ~1e-12 for |rho| < 0.99).
+    """
+    h = np.asarray(h, float)[..., None]
+    k = np.asarray(k, float)[..., None]
+    b = np.arcsin(rho)
+    t = b / 2 * (_GL_X + 1)
+    st, ct2 = np.sin(t), np.cos(t) ** 2
+    f = np.exp(-(h**2 - 2 * h * k * st + k**2) / (2 * ct2))
+    integral = (f * _GL_W).sum(axis=-1) * b / 2
+    return stats.norm.cdf(h[..., 0]) * stats.norm.cdf(k[..., 0]) + integral / (2 * np.pi)
+
+
+def _cell_probs(rho: float, tr: np.ndarray, tc: np.ndarray) -> np.ndarray:
+    """Cell probabilities of the discretised bivariate normal with thresholds ``tr``, ``tc``."""
+    big = 40.0  # stands in for infinity: Phi(40) is 1 in double precision
+    rr = np.r_[-big, np.clip(tr, -big, big), big]
+    cc = np.r_[-big, np.clip(tc, -big, big), big]
+    hh, kk = np.meshgrid(rr, cc, indexing="ij")
+    f = _bvn_cdf(hh, kk, rho)
+    return f[1:, 1:] - f[:-1, 1:] - f[1:, :-1] + f[:-1, :-1]
+
+
+def _polyc(tab: np.ndarray, tr: np.ndarray, tc: np.ndarray) -> float:
+    from scipy.optimize import minimize_scalar
+
+    def negll(rho):
+        pr = _cell_probs(rho, tr, tc)
+        ok = pr > 0
+        return -float(np.sum(tab[ok] * np.log(pr[ok])))
+
+    res = minimize_scalar(negll, bounds=(-0.9999, 0.9999), method="bounded", options={"xatol": 1e-10})
+    return float(res.x)
+
+
+def polychoric(data: pd.DataFrame, correct: float = 0.5) -> pd.DataFrame:
+    """Polychoric correlation matrix as ``psych::polychoric`` (two-step: thresholds from each
+    item's answers, then the maximum-likelihood correlation of each pair's table).
+
+    When every item uses the same answer range (psych's ``global=TRUE``) the thresholds are
+    ``qnorm`` of each item's cumulative answer shares; otherwise (psych's ``global=FALSE``) each
+    pair's thresholds come from its own table, empty rows and columns are dropped and empty cells
+    set to ``correct / n``. A matrix that is not positive definite is smoothed as
+    ``psych::cor.smooth``. psych maximises with R's ``optimize`` (tolerance about 1e-4), so its
+    values agree with these to about 1e-4.
+
+    Missing data: thresholds from each item's answers; each pair's table from the rows answering
+    both. Reference: Olsson (1979) Psychometrika 44, 443-460.
+    """
+    x, cols = _as_matrix(data, "polychoric")
+    _check_variance(x, cols, "polychoric")
+    if np.any((x[~np.isnan(x)] % 1) != 0):
+        raise DataError("polychoric: answers must be whole numbers (ordered categories)")
+    lo = int(np.nanmin(x))
+    xi = np.where(np.isnan(x), -1, x - lo).astype(int)
+    k = int(xi.max()) + 1
+    if k > 8:
+        raise DataError(f"polychoric: items have {k} answer categories; polychoric correlations are meant "
+                        "for ordinal items with at most 8 (use Pearson correlations)")
+    p = len(cols)
+    maxes = [int(xi[:, j].max()) for j in range(p)]
+    global_tau = min(maxes) == max(maxes)
+    taus = []
+    for j in range(p):
+        v = xi[:, j][xi[:, j] >= 0]
+        freq = np.bincount(v, minlength=k) / v.size
+        taus.append(stats.norm.ppf(np.cumsum(freq)[:-1]))
+    rmat = np.eye(p)
+    for i in range(1, p):
+        for j in range(i):
+            both = (xi[:, i] >= 0) & (xi[:, j] >= 0)
+            tab = np.zeros((k, k))
+            np.add.at(tab, (xi[both, i], xi[both, j]), 1)
+            tot = tab.sum()
+            if tot == 0:
+                raise DataError(f"polychoric: items {cols[i]} and {cols[j]} are never answered together")
+            tab = tab / tot
+            if global_tau:
+                tr, tc = taus[i], taus[j]
+            else:
+                tab = tab[tab.sum(axis=1) > 0][:, tab.sum(axis=0) > 0]
+                if correct > 0:
+                    tab[tab == 0] = correct / tot
+                tr = stats.norm.ppf(np.cumsum(tab.sum(axis=1))[:-1])
+                tc = stats.norm.ppf(np.cumsum(tab.sum(axis=0))[:-1])
+            rmat[i, j] = rmat[j, i] = _polyc(tab, tr, tc)
+    rmat = _cor_smooth(rmat)
+    return pd.DataFrame(rmat, index=cols, columns=cols)
+
+
+def _cor_smooth(r: np.ndarray, eig_tol: float = 1e-12) -> np.ndarray:
+    """``psych::cor.smooth``: when R has eigenvalues below ``eig_tol``, set them to 100 * eig_tol,
+    rescale the eigenvalues to sum to p and rebuild a correlation matrix."""
+    vals, vecs = np.linalg.eigh(r)
+    if vals.min() >= eig_tol:
+        return r
+    warnings.warn("polychoric: the matrix was not positive definite and was smoothed", UserWarning, stacklevel=3)
+    vals = np.where(vals < eig_tol, 100 * eig_tol, vals)
+    vals = vals * r.shape[0] / vals.sum()
+    out = vecs @ np.diag(vals) @ vecs.T
+    return _cov2cor(out)
