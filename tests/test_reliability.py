@@ -455,3 +455,9 @@ def test_pairwise_cor_equals_pandas(scale6):
     from survey.reliability import pairwise_cor
     x = scale6.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     close(pairwise_cor(x), pd.DataFrame(x).corr().to_numpy(), 1e-12)
+
+
+def test_kmo_band_edges():
+    from survey.reliability import kmo_band
+    assert [kmo_band(v) for v in (0.95, 0.85, 0.8, 0.75, 0.65, 0.55, 0.45)] == [
+        "marvelous", "meritorious", "meritorious", "middling", "mediocre", "miserable", "unacceptable"]

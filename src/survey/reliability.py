@@ -21,7 +21,10 @@ from scipy import stats
 from .errors import DataError
 from .results import Result
 
-__all__ = ["Alpha", "alpha", "alpha_for", "alpha_band", "flag_items"]
+__all__ = [
+    "Alpha", "alpha", "alpha_for", "alpha_band", "flag_items", "kmo_band", "kmo", "bartlett", "efa",
+    "parallel_analysis", "omega", "omega_total", "split_half", "polychoric", "pairwise_cov", "pairwise_cor",
+]
 
 # psych prints the Duhachek interval as alpha +/- 1.96 * ase; we use the same constant so that
 # the interval agrees to the last digit.
@@ -482,6 +485,18 @@ def alpha_band(value: float) -> str:
     if value is None or not np.isfinite(value):
         raise DataError(f"alpha_band: needs a finite coefficient, got {value!r}")
     for cut, name in _BANDS:
+        if value >= cut:
+            return name
+    return "unacceptable"
+
+
+def kmo_band(value: float) -> str:
+    """Kaiser's (1974) words for a KMO value: ``"marvelous"`` (>= .90), ``"meritorious"``
+    (>= .80), ``"middling"`` (>= .70), ``"mediocre"`` (>= .60), ``"miserable"`` (>= .50) or
+    ``"unacceptable"``."""
+    if value is None or not np.isfinite(value):
+        raise DataError(f"kmo_band: needs a finite KMO value, got {value!r}")
+    for cut, name in ((0.9, "marvelous"), (0.8, "meritorious"), (0.7, "middling"), (0.6, "mediocre"), (0.5, "miserable")):
         if value >= cut:
             return name
     return "unacceptable"
