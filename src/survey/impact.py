@@ -39,7 +39,8 @@ from .results import Result
 __all__ = [
     "PrePost", "prepost", "Ancova", "ancova", "Welch", "welch", "DiD", "did", "twfe", "EventStudy",
     "event_study", "Staggered", "staggered", "Mixed", "mixed", "Ordinal", "ordinal", "Mediation",
-    "mediation", "mde", "clusters_needed", "icc", "scrub_identifiers", "FEW_CLUSTERS",
+    "mediation", "mde", "clusters_needed", "icc", "scrub_identifiers", "escape_comment",
+    "unit_wave_means", "adoption_waves", "FEW_CLUSTERS",
 ]
 
 #: Below this many clusters cluster-robust inference is unreliable (Cameron & Miller 2015, sec. VI);
@@ -1445,6 +1446,51 @@ def icc(data: pd.DataFrame, outcome: str, groups: str) -> float:
     msb = float(((means - y.mean()) ** 2).sum() / (G - 1))
     n0 = (N - float((sizes ** 2).sum()) / N) / (G - 1)
     return (msb - msw) / (msb + (n0 - 1) * msw)
+
+
+# --------------------------------------------------------------------------------------------
+# data preparation for panels
+# --------------------------------------------------------------------------------------------
+
+def unit_wave_means(data: pd.DataFrame, outcome: str, unit: str = "unit_id", time: str = "wave",
+                    keep: Sequence[str] = ("first_treated",)) -> pd.DataFrame:
+    """One row per unit and period: the mean of ``outcome`` over answered rows and their count ``n``.
+
+    ``keep`` columns must be constant within a unit and period (e.g. ``first_treated``); their first
+    value is kept. Rows with a missing outcome are left out of the mean; unit-periods with no answer
+    are dropped. This is the panel :func:`staggered` expects.
+    """
+    where = "unit_wave_means"
+    keep = [k for k in keep if k in data.columns]
+    _require_columns(data, [outcome, unit, time], where)
+    d = data[[unit, time, outcome, *keep]].copy()
+    d[outcome] = _numeric(d, outcome, where)
+    d = d[d[outcome].notna()]
+    for k in keep:
+        varies = d.groupby([unit, time], observed=True)[k].nunique(dropna=False) > 1
+        if varies.any():
+            u, t = varies.index[varies.to_numpy()][0]
+            raise DataError(f"{where}: {k!r} differs within unit {u!r}, period {t!r}; it must be a unit "
+                            f"property (fix the data or leave it out of keep).")
+    agg = {outcome: (outcome, "mean"), "n": (outcome, "size")}
+    agg.update({k: (k, "first") for k in keep})
+    return d.groupby([unit, time], as_index=False, observed=True).agg(**agg)
+
+
+def adoption_waves(records: pd.DataFrame, program: str, unit: str = "unit_id", time: str = "wave",
+                   program_col: str = "program") -> pd.Series:
+    """First period in which anyone of each unit attended ``program`` (from training records).
+
+    Returns a Series indexed by unit; units never reached by the program are absent (treat them as
+    never treated). Raises when the program does not occur in the records.
+    """
+    _require_columns(records, [unit, time, program_col], "adoption_waves")
+    r = records[records[program_col] == program]
+    if r.empty:
+        progs = sorted(map(str, records[program_col].dropna().unique()))
+        raise DataError(f"adoption_waves: program {program!r} does not occur in column {program_col!r}; "
+                        f"programs present: {progs}.")
+    return pd.to_numeric(r[time]).groupby(r[unit]).min().rename("first_treated")
 
 
 # --------------------------------------------------------------------------------------------

@@ -102,7 +102,8 @@ def event_study_plot(table: pd.DataFrame, event_time: str = "event_time", estima
         ax.vlines(e, f[low], f[high], color=color, lw=2)
         is_ref = (f[event_time] == reference).to_numpy() if reference is not None and frame is table \
             else np.zeros(len(f), bool)
-        ax.plot(e[~is_ref], f[col].to_numpy()[~is_ref], "o-", color=color, ms=6, label=name)
+        ax.plot(e, f[col].to_numpy(), "-", color=color, lw=1.2, alpha=0.8)
+        ax.plot(e[~is_ref], f[col].to_numpy()[~is_ref], "o", color=color, ms=6, label=name)
         if is_ref.any():
             ax.plot(e[is_ref], f[col].to_numpy()[is_ref], "o", mfc="white", mec=color, ms=7)
             ax.annotate(tx["ref"], (e[is_ref][0], 0), textcoords="offset points", xytext=(0, -14),
