@@ -544,4 +544,8 @@ def test_plots_return_figures(panel):
     assert isinstance(fig3, Figure)
     with pytest.raises(DataError, match="lacks column"):
         pl.coef_plot(pd.DataFrame({"b": [1.0]}))
+    tab = pd.DataFrame({"relevance": [4.1, np.nan], "facilitator": [3.5, 4.0]}, index=["S1", "S2"])
+    fig4 = pl.means_heatmap(tab, decimal=",")
+    texts = [t.get_text() for t in fig4.axes[0].texts]
+    assert texts == ["4,10", "3,50", "4,00"]  # the missing cell stays blank
     matplotlib.pyplot.close("all")

@@ -4,6 +4,7 @@ Each function returns a matplotlib Figure and shows nothing; the notebook displa
 """
 from __future__ import annotations
 
+import textwrap
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -14,7 +15,7 @@ from matplotlib.figure import Figure
 
 from ..errors import DataError
 
-__all__ = ["coef_plot", "event_study_plot", "prepost_plot"]
+__all__ = ["coef_plot", "event_study_plot", "prepost_plot", "means_heatmap"]
 
 _TEXT = {
     "id": {"estimate": "Estimasi efek (IK 95%)", "event": "Periode relatif terhadap program (0 = gelombang pertama)",
@@ -156,5 +157,30 @@ def prepost_plot(data: pd.DataFrame, before: str, after: str, by: str | None = N
     if title:
         fig.suptitle(title, x=0.02, ha="left")
     sns.despine(fig=fig)
+    fig.tight_layout()
+    return fig
+
+
+def means_heatmap(table: pd.DataFrame, title: str | None = None, vmin: float = 1.0, vmax: float = 5.0,
+                  cbar_label: str = "", decimal: str = ".") -> Figure:
+    """Heatmap of mean scores: rows (e.g. training sessions) by columns (constructs), annotated.
+
+    Missing cells (e.g. suppressed small groups) stay blank. ``decimal`` sets the decimal mark
+    of the annotations ("," for Indonesian).
+    """
+    if table.empty:
+        raise DataError("means_heatmap: the table is empty.")
+    vals = table.astype(float)
+    # long construct labels wrap instead of running into each other
+    vals.columns = [textwrap.fill(str(c), 14) for c in vals.columns]
+    annot = vals.map(lambda v: "" if pd.isna(v) else f"{v:.2f}".replace(".", decimal))
+    fig, ax = plt.subplots(figsize=(1.3 * vals.shape[1] + 2.8, 0.38 * vals.shape[0] + 1.6))
+    sns.heatmap(vals, annot=annot, fmt="", cmap="RdYlGn", vmin=vmin, vmax=vmax, linewidths=0.5,
+                cbar_kws={"label": cbar_label}, ax=ax)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", rotation=0)
+    if title:
+        ax.set_title(title, loc="left")
     fig.tight_layout()
     return fig
