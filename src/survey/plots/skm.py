@@ -38,18 +38,27 @@ def _bounds(regime: str, scale: str) -> list[tuple[str, float, float]]:
     return [(g, edges[i], edges[i + 1]) for i, g in enumerate(("D", "C", "B", "A"))]
 
 
-def _bands(ax, regime: str, scale: str, axis: str = "y", alpha: float = 0.12, label: bool = True) -> None:
+def _bands(ax, regime: str, scale: str, axis: str = "y", alpha: float = 0.12) -> None:
+    """Shade the grade bands; call :func:`_band_labels` after the axis limits are final."""
     for g, a, b in _bounds(regime, scale):
         span = ax.axhspan if axis == "y" else ax.axvspan
         span(a, b, color=GRADE_COLOURS[g], alpha=alpha, lw=0, zorder=0)
-        if label:
-            mid = (a + b) / 2
-            if axis == "y":
-                ax.text(1.005, mid, g, transform=ax.get_yaxis_transform(), va="center", ha="left",
-                        fontsize=9, color=GRADE_COLOURS[g], fontweight="bold")
-            else:
-                ax.text(mid, 1.01, g, transform=ax.get_xaxis_transform(), ha="center", va="bottom",
-                        fontsize=9, color=GRADE_COLOURS[g], fontweight="bold")
+
+
+def _band_labels(ax, regime: str, scale: str, axis: str = "y") -> None:
+    """Grade letters beside the visible part of each band (bands outside the view get none)."""
+    lo, hi = sorted(ax.get_ylim() if axis == "y" else ax.get_xlim())
+    for g, a, b in _bounds(regime, scale):
+        a, b = max(a, lo), min(b, hi)
+        if b - a < (hi - lo) * 0.03:
+            continue
+        mid = (a + b) / 2
+        if axis == "y":
+            ax.text(1.005, mid, g, transform=ax.get_yaxis_transform(), va="center", ha="left",
+                    fontsize=9, color=GRADE_COLOURS[g], fontweight="bold")
+        else:
+            ax.text(mid, 1.01, g, transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+                    fontsize=9, color=GRADE_COLOURS[g], fontweight="bold")
 
 
 def unsur_bars(result: IKMResult, group: Any = None, lang: str = "id", title: str | None = None) -> Figure:
@@ -78,6 +87,7 @@ def unsur_bars(result: IKMResult, group: Any = None, lang: str = "id", title: st
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlim(1, 4.2)
     ax.set_ylim(-1.2, len(vals) - 0.4)
+    _band_labels(ax, result.regime, "ikm", axis="x")
     ax.set_xlabel(_TXT[lang]["nrr"])
     if title:
         ax.set_title(title, loc="left", pad=18)
@@ -114,6 +124,7 @@ def ikm_trend(result: IKMResult, units: list | None = None, unit: str = "unit_id
     lo = np.nanmin(frame["ci_low_unit"].fillna(frame["ikm_unit"])) if len(frame) else 25
     hi = np.nanmax(frame["ci_high_unit"].fillna(frame["ikm_unit"])) if len(frame) else 100
     ax.set_ylim(max(25, lo - 5), min(100, hi + 5))
+    _band_labels(ax, result.regime, "unit", axis="y")
     ax.set_ylabel(_TXT[lang]["unit"])
     ax.set_xlabel(_TXT[lang]["wave"])
     if groups[0][0] is not None and len(groups) > 1:
@@ -175,6 +186,7 @@ def ranking_bars(ranking: pd.DataFrame, regime: str = "2017", lang: str = "id", 
     ax.set_yticks(y, names, fontsize=8)
     lo = np.nanmin(r["ci_low_unit"].fillna(r["ikm_unit"]))
     ax.set_xlim(max(25, lo - 5), 100)
+    _band_labels(ax, regime, "unit", axis="x")
     ax.set_xlabel(_TXT[lang]["unit"])
     if small.any():
         ax.legend(handles=[Patch(facecolor="white", edgecolor="#333333", hatch="///", label=_TXT[lang]["small"])],
