@@ -22,7 +22,7 @@ from .errors import DataError
 from .results import Result
 
 __all__ = [
-    "Alpha", "alpha", "alpha_for", "alpha_band", "flag_items", "kmo_band", "kmo", "bartlett", "efa",
+    "cfa", "parse_model", "Alpha", "alpha", "alpha_for", "alpha_band", "flag_items", "kmo_band", "kmo", "bartlett", "efa",
     "parallel_analysis", "omega", "omega_total", "split_half", "polychoric", "pairwise_cov", "pairwise_cor",
 ]
 
@@ -1267,3 +1267,417 @@ def _cor_smooth(r: np.ndarray, eig_tol: float = 1e-12) -> np.ndarray:
     vals = vals * r.shape[0] / vals.sum()
     out = vecs @ np.diag(vals) @ vecs.T
     return _cov2cor(out)
+
+
+# -- confirmatory factor analysis -------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class CFAModel:
+    """A measurement model parsed from lavaan syntax."""
+
+    factors: dict[str, list[str]]
+    residual_covs: list[tuple[str, str]]
+
+    @property
+    def items(self) -> list[str]:
+        out: list[str] = []
+        for its in self.factors.values():
+            out += [i for i in its if i not in out]
+        return out
+
+
+def parse_model(text: str) -> CFAModel:
+    """Parse the lavaan subset used for measurement models: ``f =~ x1 + x2 + x3`` (one factor per
+    line or ``;``-separated; the first indicator is the marker with loading 1) and residual
+    covariances ``x1 ~~ x2``. ``#`` starts a comment."""
+    import re
+
+    factors: dict[str, list[str]] = {}
+    covs: list[tuple[str, str]] = []
+    name = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+    for n_line, raw in enumerate(text.replace(";", "\n").splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if "=~" in line:
+            lhs, rhs = (s.strip() for s in line.split("=~", 1))
+            terms = [t.strip() for t in rhs.split("+")]
+            if not name.match(lhs) or not terms or not all(name.match(t) for t in terms):
+                raise DataError(f"cfa: cannot read model line {n_line}: {raw.strip()!r}; write it as "
+                                "'factor =~ item1 + item2 + item3' (plain names, no modifiers)")
+            factors.setdefault(lhs, [])
+            factors[lhs] += [t for t in terms if t not in factors[lhs]]
+        elif "~~" in line:
+            lhs, rhs = (s.strip() for s in line.split("~~", 1))
+            if not name.match(lhs) or not name.match(rhs):
+                raise DataError(f"cfa: cannot read model line {n_line}: {raw.strip()!r}")
+            if lhs != rhs:
+                covs.append((lhs, rhs))
+        else:
+            raise DataError(f"cfa: model line {n_line} ({raw.strip()!r}) is neither 'f =~ items' nor 'x ~~ y'")
+    if not factors:
+        raise DataError("cfa: the model defines no factor; write e.g. 'relevance =~ REL1 + REL2 + REL3'")
+    for f, its in factors.items():
+        if len(its) < 2:
+            raise DataError(f"cfa: factor {f} has {len(its)} indicator; give it at least 2 (3 for a one-factor model)")
+    items = CFAModel(factors, covs).items
+    for a, b in covs:
+        for v in (a, b):
+            if v not in items and v not in factors:
+                raise DataError(f"cfa: {v} in '{a} ~~ {b}' is neither an indicator nor a factor")
+        if (a in factors) != (b in factors):
+            raise DataError(f"cfa: '{a} ~~ {b}' mixes a factor and an item")
+    return CFAModel(factors, covs)
+
+
+class _Spec:
+    """Index arrays mapping a free-parameter vector to each group's model matrices.
+
+    Entry -1 is a fixed zero, -2 a fixed one (marker loadings), otherwise a parameter index;
+    equal indices across groups are equality constraints."""
+
+    def __init__(self, model: CFAModel, n_groups: int, equal: Sequence[str], meanstructure: bool):
+        self.items = model.items
+        self.factors = list(model.factors)
+        p, m = len(self.items), len(self.factors)
+        self.p, self.m, self.g = p, m, n_groups
+        self.meanstructure = meanstructure
+        self.names: list[str] = []
+        pos = {v: i for i, v in enumerate(self.items)}
+        fpos = {f: k for k, f in enumerate(self.factors)}
+        self.lam, self.phi, self.theta, self.nu, self.alpha = [], [], [], [], []
+        shared: dict[str, int] = {}
+
+        def new(label: str, share_key: str | None) -> int:
+            if share_key is not None and share_key in shared:
+                return shared[share_key]
+            self.names.append(label)
+            idx = len(self.names) - 1
+            if share_key is not None:
+                shared[share_key] = idx
+            return idx
+
+        icov = [(a, b) for a, b in model.residual_covs if a in pos]
+        for g in range(n_groups):
+            sfx = f"[{g + 1}]" if n_groups > 1 else ""
+            lam = np.full((p, m), -1, dtype=int)
+            for f, its in model.factors.items():
+                k = fpos[f]
+                for j, it in enumerate(its):
+                    lam[pos[it], k] = -2 if j == 0 else new(f"{f}=~{it}{sfx}", f"lam:{f}:{it}" if "loadings" in equal else None)
+            phi = np.full((m, m), -1, dtype=int)
+            for k in range(m):
+                phi[k, k] = new(f"{self.factors[k]}~~{self.factors[k]}{sfx}", None)
+            # factors covary freely (lavaan's cfa default); listed factor covariances change nothing
+            for k in range(m):
+                for l in range(k):
+                    phi[k, l] = phi[l, k] = new(f"{self.factors[l]}~~{self.factors[k]}{sfx}", None)
+            theta = np.full((p, p), -1, dtype=int)
+            for i, it in enumerate(self.items):
+                theta[i, i] = new(f"{it}~~{it}{sfx}", f"th:{it}" if "residuals" in equal else None)
+            for a, b in icov:
+                i, j = pos[a], pos[b]
+                theta[i, j] = theta[j, i] = new(f"{a}~~{b}{sfx}", None)
+            nu = np.full(p, -1, dtype=int)
+            alpha = np.full(m, -1, dtype=int)
+            if meanstructure:
+                for i, it in enumerate(self.items):
+                    nu[i] = new(f"{it}~1{sfx}", f"nu:{it}" if "intercepts" in equal else None)
+                if "intercepts" in equal and g > 0:
+                    for k in range(m):
+                        alpha[k] = new(f"{self.factors[k]}~1{sfx}", None)
+            self.lam.append(lam)
+            self.phi.append(phi)
+            self.theta.append(theta)
+            self.nu.append(nu)
+            self.alpha.append(alpha)
+        self.npar = len(self.names)
+
+    @staticmethod
+    def _fill(idx: np.ndarray, x: np.ndarray) -> np.ndarray:
+        out = np.where(idx >= 0, x[np.clip(idx, 0, None)], 0.0)
+        return np.where(idx == -2, 1.0, out)
+
+    def matrices(self, x: np.ndarray, g: int):
+        lam = self._fill(self.lam[g], x)
+        phi = self._fill(self.phi[g], x)
+        theta = self._fill(self.theta[g], x)
+        nu = self._fill(self.nu[g], x)
+        alpha = self._fill(self.alpha[g], x)
+        return lam, phi, theta, nu, alpha
+
+
+def _implied(lam, phi, theta, nu, alpha):
+    return lam @ phi @ lam.T + theta, nu + lam @ alpha
+
+
+def _ml_objective(x: np.ndarray, spec: _Spec, S: list, M: list, w: np.ndarray) -> tuple[float, np.ndarray]:
+    """sum_g w_g [log|Sigma| + tr(S Sigma^-1) - log|S| - p + (m - mu)' Sigma^-1 (m - mu)] and its
+    gradient (w_g = N_g / N)."""
+    f = 0.0
+    grad = np.zeros_like(x)
+    for g in range(spec.g):
+        lam, phi, theta, nu, alpha = spec.matrices(x, g)
+        sigma, mu = _implied(lam, phi, theta, nu, alpha)
+        sign, logdet = np.linalg.slogdet(sigma)
+        if sign <= 0:
+            return 1e10, np.zeros_like(x)
+        inv = np.linalg.inv(sigma)
+        d = (M[g] - mu) if spec.meanstructure else np.zeros(spec.p)
+        s = S[g]
+        _, logdet_s = np.linalg.slogdet(s)
+        fg = logdet + np.trace(s @ inv) - logdet_s - spec.p + d @ inv @ d
+        f += w[g] * fg
+        wmat = inv @ (sigma - s - np.outer(d, d)) @ inv
+        gmu = -2 * inv @ d
+        g_lam = 2 * wmat @ lam @ phi + np.outer(gmu, alpha)
+        g_phi = lam.T @ wmat @ lam
+        g_phi = 2 * g_phi - np.diag(np.diag(g_phi))  # symmetric parameters count twice off the diagonal
+        g_theta = 2 * wmat - np.diag(np.diag(wmat))
+        g_alpha = lam.T @ gmu
+        for idx, gm in ((spec.lam[g], g_lam), (spec.nu[g], gmu), (spec.alpha[g], g_alpha)):
+            sel = idx >= 0
+            np.add.at(grad, idx[sel], w[g] * gm[sel])
+        for idx, gm in ((spec.phi[g], g_phi), (spec.theta[g], g_theta)):
+            tri = np.tril(np.ones_like(idx, dtype=bool))
+            sel = (idx >= 0) & tri
+            np.add.at(grad, idx[sel], w[g] * gm[sel])
+    return float(f), grad
+
+
+def _start_values(spec: _Spec, model: CFAModel, S: list, M: list) -> np.ndarray:
+    """Per factor, a one-factor ML fit of its indicators scaled to the marker; residual
+    covariances and factor covariances start at zero; intercepts at the means."""
+    x = np.zeros(spec.npar)
+    pos = {v: i for i, v in enumerate(spec.items)}
+    for g in range(spec.g):
+        s = S[g]
+        for k, (f, its) in enumerate(model.factors.items()):
+            idx = [pos[i] for i in its]
+            sub = s[np.ix_(idx, idx)]
+            if len(idx) >= 3:
+                lam1, psi1 = _ml_one_factor(sub)
+            else:
+                c = max(sub[0, 1], 0.05 * np.sqrt(sub[0, 0] * sub[1, 1]))
+                lam1 = np.sqrt(np.array([c, c]))
+                psi1 = np.diag(sub) - c
+            scale = lam1[0] if abs(lam1[0]) > 1e-6 else 1.0
+            for j, i in enumerate(idx):
+                if spec.lam[g][i, k] >= 0:
+                    x[spec.lam[g][i, k]] = lam1[j] / scale
+                if spec.theta[g][i, i] >= 0:
+                    x[spec.theta[g][i, i]] = max(psi1[j], 0.05 * s[i, i])
+            x[spec.phi[g][k, k]] = scale**2
+        if spec.meanstructure:
+            for i in range(spec.p):
+                x[spec.nu[g][i]] = M[g][i]
+    return x
+
+
+@dataclasses.dataclass(frozen=True)
+class CFA(Result):
+    """Confirmatory factor analysis (see :func:`cfa`)."""
+
+    fit: pd.Series
+    estimates: pd.DataFrame
+    std_loadings: pd.DataFrame
+    reliability: pd.DataFrame
+    invariance: pd.DataFrame | None
+    n_obs: int
+    converged: bool
+
+
+def _fit_model(model: CFAModel, groups: list[np.ndarray], equal: Sequence[str], meanstructure: bool) -> dict:
+    from scipy.optimize import minimize
+
+    spec = _Spec(model, len(groups), equal, meanstructure)
+    ns = np.array([len(x) for x in groups], dtype=float)
+    n = ns.sum()
+    S = [np.cov(x, rowvar=False, bias=True) for x in groups]  # ML covariances (divisor N), as lavaan
+    M = [x.mean(axis=0) for x in groups]
+    w = ns / n
+    x0 = _start_values(spec, model, S, M)
+    res = minimize(_ml_objective, x0, args=(spec, S, M, w), jac=True, method="BFGS",
+                   options={"gtol": 1e-9, "maxiter": 5000})
+    if not res.success:
+        res2 = minimize(_ml_objective, res.x, args=(spec, S, M, w), jac=True, method="L-BFGS-B",
+                        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 20000})
+        if res2.fun <= res.fun:
+            res = res2
+    x = res.x
+    fmin = res.fun
+    p, G = spec.p, spec.g
+    chisq = n * fmin
+    moments = G * (p * (p + 1) // 2 + (p if meanstructure else 0))
+    df = moments - spec.npar
+    # independence baseline: variances (and means) free in every group
+    chisq_b = float(sum(ng * (np.sum(np.log(np.diag(s))) - np.linalg.slogdet(s)[1]) for ng, s in zip(ns, S)))
+    df_b = G * p * (p - 1) // 2
+    cfi_den = max(chisq - df, chisq_b - df_b, 0.0)
+    cfi = 1 - max(chisq - df, 0.0) / cfi_den if cfi_den > 0 else 1.0
+    tli = ((chisq_b / df_b) - (chisq / df)) / ((chisq_b / df_b) - 1) if df > 0 else np.nan
+    if df > 0:
+        rmsea = np.sqrt(max(chisq / n / df - 1 / n, 0.0)) * np.sqrt(G)
+        lo, hi = _rmsea_ci(chisq, df, n, G)
+        pvalue = float(stats.chi2.sf(chisq, df))
+    else:
+        rmsea, lo, hi, pvalue = 0.0, 0.0, 0.0, np.nan
+    # SRMR (lavaan's Bentler version): residual correlations standardised by the observed SDs;
+    # with a mean structure the standardised mean residuals count too; groups weighted by N_g
+    srmr_g, logl = [], 0.0
+    sigmas = []
+    for g in range(G):
+        lam, phi, theta, nu, alpha = spec.matrices(x, g)
+        sigma, mu = _implied(lam, phi, theta, nu, alpha)
+        sigmas.append((lam, phi, theta, sigma))
+        sd = np.sqrt(np.diag(S[g]))
+        resid = (S[g] - sigma) / np.outer(sd, sd)
+        vals = list(resid[np.tril_indices(p)])
+        if meanstructure:
+            vals += list((M[g] - mu) / sd)
+        srmr_g.append(np.sqrt(np.mean(np.square(vals))))
+        inv = np.linalg.inv(sigma)
+        d = (M[g] - mu) if meanstructure else np.zeros(p)
+        logl += -ns[g] / 2 * (p * np.log(2 * np.pi) + np.linalg.slogdet(sigma)[1] + np.trace(S[g] @ inv) + d @ inv @ d)
+    srmr = float(np.sum(w * np.array(srmr_g)))
+    npar = spec.npar
+    fit = pd.Series({
+        "chisq": chisq, "df": int(df), "pvalue": pvalue, "cfi": cfi, "tli": tli, "rmsea": rmsea,
+        "rmsea_ci_low": lo, "rmsea_ci_high": hi, "srmr": srmr,
+        "aic": -2 * logl + 2 * npar, "bic": -2 * logl + npar * np.log(n), "logl": logl, "npar": npar,
+        "baseline_chisq": chisq_b, "baseline_df": df_b, "n_obs": int(n),
+    }, dtype=object)
+    return dict(spec=spec, x=x, fit=fit, sigmas=sigmas, converged=bool(res.success or np.max(np.abs(res.jac)) < 1e-6))
+
+
+def _rmsea_ci(chisq: float, df: int, n: float, G: int, level: float = 0.90) -> tuple[float, float]:
+    """lavaan's RMSEA interval: the noncentrality lambda with P(chi2(df, lambda) <= X2) equal to
+    0.95 and 0.05, turned into sqrt(lambda / (N df)) (times sqrt(G) with groups)."""
+    from scipy.optimize import brentq
+
+    def ncp_for(target):
+        fn = lambda lam: stats.ncx2.cdf(chisq, df, lam) - target if lam > 0 else stats.chi2.cdf(chisq, df) - target
+        if fn(0.0) < 0:
+            return 0.0
+        hi = max(chisq, 1.0)
+        while fn(hi) > 0:
+            hi *= 2
+        return brentq(fn, 0.0, hi, xtol=1e-12)
+
+    a = (1 - level) / 2
+    lam_lo, lam_hi = ncp_for(1 - a), ncp_for(a)
+    return float(np.sqrt(lam_lo / (n * df)) * np.sqrt(G)), float(np.sqrt(lam_hi / (n * df)) * np.sqrt(G))
+
+
+def cfa(model: str, data: pd.DataFrame, group: str | None = None) -> CFA:
+    """Confirmatory factor analysis by maximum likelihood, as ``lavaan::cfa(model, data)``.
+
+    ``model`` uses lavaan syntax: ``"relevance =~ REL1 + REL2 + REL3"`` (one line per factor;
+    the first indicator's loading is fixed to 1, factor variances and covariances are free)
+    and optional residual covariances ``"REL1 ~~ REL2"``.
+
+    The discrepancy is lavaan's ``F = log|Sigma| + tr(S Sigma^-1) - log|S| - p`` with S the
+    covariance matrix with divisor N, ``chisq = N F``; ``cfi``, ``tli`` against the independence
+    model; ``rmsea = sqrt(max(chisq/N/df - 1/N, 0))`` with lavaan's 90% interval;
+    ``srmr`` as lavaan's (Bentler's) standardised root mean square residual; ``aic``, ``bic`` from
+    the log-likelihood. Reverse-keyed items need no keys here: their loadings come out negative.
+
+    ``estimates`` lists every free parameter (lhs, op, rhs, group, est); ``std_loadings`` the
+    completely standardized loadings (lavaan's ``std.all``); ``reliability`` per factor:
+    ``omega`` (McDonald, ``(sum lambda)^2 phi / ((sum lambda)^2 phi + sum theta)``), ``cr``
+    (composite reliability from standardized loadings, Fornell & Larcker 1981) and ``ave``.
+
+    With ``group=`` the function fits configural, metric (equal loadings) and scalar (equal
+    loadings and intercepts; latent means free after the first group) models with a mean
+    structure, as lavaan's ``group.equal``; ``invariance`` holds their fit, the chi-square
+    difference test against the previous model and delta CFI (Cheung & Rensvold 2002: a drop
+    larger than 0.01 suggests non-invariance). ``fit`` is then the configural model's.
+
+    Missing data: rows with any missing indicator (or group) are dropped (lavaan's default
+    listwise deletion); ``n_obs`` counts the rows used.
+    """
+    spec_model = parse_model(model)
+    items = spec_model.items
+    missing = [i for i in items if i not in data.columns]
+    if missing:
+        raise DataError(f"cfa: the data have no column(s) {', '.join(missing)} named in the model")
+    cols = items + ([group] if group else [])
+    if group and group not in data.columns:
+        raise DataError(f"cfa: group column {group!r} is not in the data")
+    frame = data[cols].dropna()
+    x_all, _ = _as_matrix(frame[items], "cfa", min_items=2, min_rows=3)
+    _check_variance(x_all, items, "cfa")
+    if group:
+        labels = list(pd.unique(frame[group]))
+        if len(labels) < 2:
+            raise DataError(f"cfa: group column {group!r} has only one value among complete rows")
+        groups = [x_all[(frame[group] == lab).to_numpy()] for lab in labels]
+        small = [str(lab) for lab, xg in zip(labels, groups) if len(xg) <= len(items)]
+        if small:
+            raise DataError(f"cfa: group(s) {', '.join(small)} have no more complete rows than items ({len(items)}); "
+                            "merge groups or collect more data")
+    else:
+        labels = [None]
+        groups = [x_all]
+        if len(x_all) <= len(items):
+            raise DataError(f"cfa: {len(x_all)} complete rows for {len(items)} items; need more rows than items")
+    meanstructure = group is not None
+    base = _fit_model(spec_model, groups, (), meanstructure)
+    invariance = None
+    if group:
+        rows = {"configural": base}
+        rows["metric"] = _fit_model(spec_model, groups, ("loadings",), True)
+        rows["scalar"] = _fit_model(spec_model, groups, ("loadings", "intercepts"), True)
+        recs, prev = [], None
+        for name, r in rows.items():
+            f = r["fit"]
+            rec = {"model": name, "chisq": f.chisq, "df": f.df, "pvalue": f.pvalue, "cfi": f.cfi, "tli": f.tli,
+                   "rmsea": f.rmsea, "srmr": f.srmr, "aic": f.aic, "bic": f.bic,
+                   "delta_chisq": np.nan, "delta_df": np.nan, "delta_pvalue": np.nan, "delta_cfi": np.nan}
+            if prev is not None:
+                dchi = f.chisq - prev.chisq
+                ddf = f.df - prev.df
+                rec.update(delta_chisq=dchi, delta_df=ddf, delta_pvalue=float(stats.chi2.sf(dchi, ddf)),
+                           delta_cfi=f.cfi - prev.cfi)
+            recs.append(rec)
+            prev = f
+        invariance = pd.DataFrame(recs).set_index("model")
+
+    spec, xhat = base["spec"], base["x"]
+    est_rows, std_rows, rel_rows = [], [], []
+    for g in range(spec.g):
+        lam, phi, theta, sigma = base["sigmas"][g]
+        glab = labels[g]
+        sd_item = np.sqrt(np.diag(sigma))
+        for k, f in enumerate(spec.factors):
+            its = spec_model.factors[f]
+            idx = [spec.items.index(i) for i in its]
+            l = lam[idx, k]
+            std = l * np.sqrt(phi[k, k]) / sd_item[idx]
+            for it, li, si in zip(its, l, std):
+                std_rows.append({"factor": f, "item": it, "group": glab, "est": li, "std_all": si})
+            th = theta[np.ix_(idx, idx)]
+            om = (l.sum() ** 2 * phi[k, k]) / (l.sum() ** 2 * phi[k, k] + th.sum())
+            cr = std.sum() ** 2 / (std.sum() ** 2 + np.sum(1 - std**2))
+            rel_rows.append({"factor": f, "group": glab, "omega": om, "cr": cr, "ave": float(np.mean(std**2))})
+    for i, (name, v) in enumerate(zip(spec.names, xhat)):
+        body, _, gtag = name.partition("[")
+        g = int(gtag.rstrip("]")) - 1 if gtag else 0
+        for op in ("=~", "~~", "~1"):
+            if op in body:
+                lhs, rhs = body.split(op)
+                break
+        est_rows.append({"lhs": lhs, "op": op, "rhs": rhs, "group": labels[g], "est": float(v)})
+    drop_group = group is None
+    estimates = pd.DataFrame(est_rows)
+    std_loadings = pd.DataFrame(std_rows)
+    reliability = pd.DataFrame(rel_rows)
+    if drop_group:
+        estimates = estimates.drop(columns="group")
+        std_loadings = std_loadings.drop(columns="group")
+        reliability = reliability.drop(columns="group").set_index("factor")
+    if not base["converged"]:
+        warnings.warn("cfa: the optimiser did not fully converge; check the model (enough indicators per "
+                      "factor? Heywood case?)", UserWarning, stacklevel=2)
+    return CFA(fit=base["fit"], estimates=estimates, std_loadings=std_loadings, reliability=reliability,
+               invariance=invariance, n_obs=int(base["fit"].n_obs), converged=base["converged"])
