@@ -122,3 +122,11 @@ def test_jp_against_the_floor():
     bad = records.assign(jp=[12, None, 16, 24, 8])
     with pytest.raises(DataError, match="row 2"):
         needs.jp_summary(bad)
+
+
+def test_sector_competencies_from_the_catalogue():
+    cat = needs.load_catalog()
+    assert needs.sector_competencies(cat, "kesehatan") == ["DIGITAL", "PELAYANAN", "PROYEK", "KEPEMIMPINAN",
+                                                           "RS_MGT", "KESMAS"]
+    assert "METODE_AJAR" not in needs.sector_competencies(cat, "kesehatan")
+    assert needs.sector_competencies(cat, "unknown") == ["DIGITAL", "PELAYANAN", "PROYEK", "KEPEMIMPINAN"]

@@ -29,7 +29,7 @@ from .errors import DataError, InstrumentError
 from .instrument import Instrument, load_instrument
 from .results import Result
 
-__all__ = ["NeedsResult", "JPResult", "competency_codes", "needs", "load_catalog", "recommend", "jp_summary",
+__all__ = ["NeedsResult", "JPResult", "competency_codes", "needs", "load_catalog", "recommend", "sector_competencies", "jp_summary",
            "PRIORITY_LABELS", "JP_FLOOR"]
 
 JP_FLOOR = 20.0
@@ -245,6 +245,17 @@ def load_catalog(path: str | Path | Mapping | None = None) -> dict[str, Any]:
     if problems:
         raise InstrumentError(f"{source}: {len(problems)} problem(s) in the training catalogue", problems)
     return data
+
+
+def sector_competencies(catalog: Mapping, sector: str, all_key: str = "semua") -> list[str]:
+    """Competencies the catalogue lists for ``sector`` or for every sector (``semua``), in the
+    catalogue's order: the ones a report on that sector should show."""
+    out: list[str] = []
+    for key in (sector, all_key):
+        for c in (catalog.get("sectors", {}).get(key) or {}):
+            if c not in out:
+                out.append(c)
+    return [c for c in catalog.get("competencies", {}) if c in out]
 
 
 def recommend(result: NeedsResult, catalog: str | Path | Mapping | None = None, lang: str = "id",
