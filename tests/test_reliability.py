@@ -537,3 +537,17 @@ def test_cfa_model_errors(factors12):
         cfa("f1 =~ V1", factors12)
     with pytest.raises(DataError, match="group"):
         cfa("f1 =~ V1 + V2 + V3", factors12, group="nope")
+
+
+def test_cfa_keys_flip_reverse_items_only_in_sign(scale6):
+    from survey.reliability import cfa
+    plain = cfa("f =~ A1 + A2 + A3 + A4 + A5 + A6", scale6)
+    keyed = cfa("f =~ A1 + A2 + A3 + A4 + A5 + A6", scale6, keys=["A4"])
+    close(keyed.fit.chisq, plain.fit.chisq, 1e-6)
+    a = plain.std_loadings.set_index("item")["std_all"]
+    b = keyed.std_loadings.set_index("item")["std_all"]
+    assert a["A4"] < 0 and b["A4"] > 0
+    close(b["A4"], -a["A4"], 1e-6)
+    assert keyed.reliability.loc["f", "omega"] > plain.reliability.loc["f", "omega"]
+    # listwise: 240 rows minus those with any missing answer
+    assert keyed.n_obs == int(scale6.notna().all(axis=1).sum())

@@ -1569,7 +1569,7 @@ def _rmsea_ci(chisq: float, df: int, n: float, G: int, level: float = 0.90) -> t
     return float(np.sqrt(lam_lo / (n * df)) * np.sqrt(G)), float(np.sqrt(lam_hi / (n * df)) * np.sqrt(G))
 
 
-def cfa(model: str, data: pd.DataFrame, group: str | None = None) -> CFA:
+def cfa(model: str, data: pd.DataFrame, group: str | None = None, keys: Sequence[str] | None = None) -> CFA:
     """Confirmatory factor analysis by maximum likelihood, as ``lavaan::cfa(model, data)``.
 
     ``model`` uses lavaan syntax: ``"relevance =~ REL1 + REL2 + REL3"`` (one line per factor;
@@ -1580,7 +1580,10 @@ def cfa(model: str, data: pd.DataFrame, group: str | None = None) -> CFA:
     covariance matrix with divisor N, ``chisq = N F``; ``cfi``, ``tli`` against the independence
     model; ``rmsea = sqrt(max(chisq/N/df - 1/N, 0))`` with lavaan's 90% interval;
     ``srmr`` as lavaan's (Bentler's) standardised root mean square residual; ``aic``, ``bic`` from
-    the log-likelihood. Reverse-keyed items need no keys here: their loadings come out negative.
+    the log-likelihood. ``keys`` names reverse-keyed items: they are sign-flipped before fitting
+    (which changes only the sign of their loadings and covariances), so that loadings, ``omega``
+    and ``cr`` describe the scale as scored; without keys their loadings come out negative and
+    the reliabilities of their factors are understated.
 
     ``estimates`` lists every free parameter (lhs, op, rhs, group, est); ``std_loadings`` the
     completely standardized loadings (lavaan's ``std.all``); ``reliability`` per factor:
@@ -1607,6 +1610,11 @@ def cfa(model: str, data: pd.DataFrame, group: str | None = None) -> CFA:
     frame = data[cols].dropna()
     x_all, _ = _as_matrix(frame[items], "cfa", min_items=2, min_rows=3)
     _check_variance(x_all, items, "cfa")
+    keys = [str(k) for k in (keys or [])]
+    unknown = [k for k in keys if k not in items]
+    if unknown:
+        raise DataError(f"cfa: key(s) {', '.join(unknown)} are not indicators in the model")
+    x_all = x_all * np.array([-1.0 if i in keys else 1.0 for i in items])
     if group:
         labels = list(pd.unique(frame[group]))
         if len(labels) < 2:
