@@ -130,3 +130,16 @@ def test_sector_competencies_from_the_catalogue():
                                                            "RS_MGT", "KESMAS"]
     assert "METODE_AJAR" not in needs.sector_competencies(cat, "kesehatan")
     assert needs.sector_competencies(cat, "unknown") == ["DIGITAL", "PELAYANAN", "PROYEK", "KEPEMIMPINAN"]
+
+
+def test_priority_matrix_places_points_at_mean_gap_and_share():
+    import matplotlib.pyplot as plt
+
+    from survey.plots.needs import priority_matrix
+
+    res = needs.needs(_data(), by="sector")
+    fig = priority_matrix(res, group="kesehatan")
+    pts = np.vstack([c.get_offsets() for c in fig.axes[0].collections])
+    got = sorted(map(tuple, np.round(pts, 6)))
+    assert got == sorted([(75.0, 1.5), (50.0, 0.25)])
+    plt.close(fig)

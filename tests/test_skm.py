@@ -404,3 +404,33 @@ def test_result_to_dict_is_json_ready():
     res = skm.ikm(_panel(), by=["unit_id", "wave"], ci="delta")
     json.dumps(res.to_dict())
     assert "<h4>IKMResult</h4>" in res._repr_html_()
+
+
+# --------------------------------------------------------------------------------------------
+# figures draw the numbers they are given
+# --------------------------------------------------------------------------------------------
+def test_unsur_bars_and_heat_table_draw_the_numbers():
+    import matplotlib.pyplot as plt
+
+    from survey.plots.skm import GRADE_COLOURS, heat_table, unsur_bars
+
+    df = pd.DataFrame({c: [3, 2] for c in CODES})
+    df["U4"] = [4, 4]
+    res = skm.ikm(df, ci=None)
+    fig = unsur_bars(res)
+    ax = fig.axes[0]
+    widths = [p.get_width() for p in ax.patches if p.get_height() == pytest.approx(0.65)]
+    assert widths == pytest.approx(list(res.nrr.iloc[0]))      # top-down U1..U9
+    plt.close(fig)
+    tab = pd.DataFrame({1: [64.99, 88.31]}, index=["X", "Y"])
+    fig = heat_table(tab)
+    texts = sorted(t.get_text() for t in fig.axes[0].texts)
+    assert texts == ["65.0", "88.3"]
+    from matplotlib.colors import to_rgba
+
+    im = fig.axes[0].images[0]
+    # cells take the colour of their grade: 64.99 is D, 88.31 is A (published edges)
+    assert im.cmap(im.norm(64.99)) == to_rgba(GRADE_COLOURS["D"])
+    assert im.cmap(im.norm(65.00)) == to_rgba(GRADE_COLOURS["C"])
+    assert im.cmap(im.norm(88.31)) == to_rgba(GRADE_COLOURS["A"])
+    plt.close(fig)

@@ -141,8 +141,7 @@ def heat_table(table: pd.DataFrame, regime: str = "2017", lang: str = "id", titl
     by its grade and annotated with its value; empty cells stay white."""
     vals = table.to_numpy(dtype=float)
     edges = [25.0] + [e + 1e-9 for e in GRADE_TABLES[str(regime)]["unit"]] + [100.0 + 1e-9]
-    cmap = ListedColormap([GRADE_COLOURS[g] for g in ("D", "C", "B", "A")])
-    cmap.set_bad("white")
+    cmap = ListedColormap([GRADE_COLOURS[g] for g in ("D", "C", "B", "A")]).with_extremes(bad="white")
     norm = BoundaryNorm(edges, cmap.N)
     h = max(2.5, 0.32 * len(table) + 1.5)
     fig, ax = plt.subplots(figsize=(max(5, 0.9 * table.shape[1] + 3), h))
