@@ -395,6 +395,32 @@ def test_mixed_against_lme4(panel):
     assert ml.llf == pytest.approx(-217.699435887278, abs=1e-4)
 
 
+def _slopes() -> pd.DataFrame:
+    """20 groups x 15 rows with a random intercept and a random slope of x."""
+    z = _normals(700, 21)
+    rows = []
+    for g in range(20):
+        a, b = z[600 + g], z[650 + g]
+        for i in range(15):
+            x = round(z[g * 15 + i], 3)
+            y = 1 + 0.8 * a + (0.5 + 0.4 * b) * x + 0.7 * z[300 + g * 15 + i]
+            rows.append(dict(g=f"G{g:02d}", x=x, y=round(y, 4)))
+    return pd.DataFrame(rows)
+
+
+def test_mixed_random_slope_against_lme4():
+    d = _slopes()
+    assert d["y"].sum() == pytest.approx(315.3454, abs=1e-9)  # R: sum(d$y)
+    m = im.mixed(d, "y ~ x", "g", re_formula="~x")
+    # R: m <- lmer(y ~ x + (1 + x|g), data=d, REML=TRUE); fixef; sqrt(diag(vcov)); VarCorr; logLik
+    np.testing.assert_allclose(m.params.to_numpy(), [1.010349801242094, 0.309783528440131], rtol=1e-4)
+    np.testing.assert_allclose(m.bse.to_numpy(), [0.148825629264871, 0.134342345513448], rtol=1e-4)
+    np.testing.assert_allclose(np.diag(m.cov_re.to_numpy()), [0.4036909941503617, 0.3198218011905614], rtol=1e-4)
+    assert m.cov_re.iloc[0, 1] == pytest.approx(-0.0172307388050763, abs=1e-5)
+    assert m.scale == pytest.approx(0.5325872507922179, rel=1e-4)
+    assert m.llf == pytest.approx(-379.546499627814, abs=1e-5)
+
+
 def test_mixed_refuses_unconverged(panel):
     # one optimizer with a hopeless iteration budget cannot converge: the function must say so
     with pytest.raises(DataError, match="no optimizer converged"):

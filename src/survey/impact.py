@@ -429,6 +429,14 @@ def _cluster_codes(cl: np.ndarray) -> tuple[np.ndarray, int]:
     return np.asarray(codes), len(uniq)
 
 
+def _group_sum(values: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
+    """Column sums of ``values`` (n x k or n) within groups 0..G-1 (bincount: much faster than np.add.at)."""
+    if values.ndim == 1:
+        return np.bincount(codes, weights=values, minlength=G)
+    return np.column_stack([np.bincount(codes, weights=values[:, j], minlength=G)
+                            for j in range(values.shape[1])]) if values.shape[1] else np.zeros((G, 0))
+
+
 def _ols_engine(y: np.ndarray, X: np.ndarray, names: list[str], se: str, clusters: np.ndarray | None,
                 k_absorbed: int = 0, target: int | None = None, alpha: float = 0.05,
                 B: int = 9999, seed: int | None = 20261127, weights: str = "auto") -> _Fit:
@@ -472,11 +480,7 @@ def _ols_engine(y: np.ndarray, X: np.ndarray, names: list[str], se: str, cluster
         codes, G = _cluster_codes(clusters)
         if G < 2:
             raise DataError(f"se={se!r} needs at least 2 clusters; the data have {G}.")
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(G + 1))
-        idx = [order[bounds[g]:bounds[g + 1]] for g in range(G)]
-        scores = np.zeros((G, k))
-        np.add.at(scores, codes, X * e[:, None])
+        scores = _group_sum(X * e[:, None], codes, G)
         adj = G / (G - 1) * (n - 1) / (n - K)
         V1 = adj * M @ (scores.T @ scores) @ M
         if se in ("cluster", "wild"):
@@ -484,6 +488,9 @@ def _ols_engine(y: np.ndarray, X: np.ndarray, names: list[str], se: str, cluster
             df = np.full(k, float(G - 1))
             label = f"cluster-robust CR1 ({G} clusters), t with G - 1 = {G - 1} df"
         elif se == "cr2":
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(G + 1))
+            idx = [order[bounds[g]:bounds[g + 1]] for g in range(G)]
             V, df = _cr2(X, e, M, idx)
             label = f"CR2 Bell-McCaffrey ({G} clusters), Satterthwaite df"
         else:
@@ -560,12 +567,12 @@ def _wild(y: np.ndarray, X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int
         e0, e1 = y.copy(), xj.copy()
     # e~(r) = e0 - r e1
     w = M[:, j]
-    S0 = np.zeros((G, k))
-    np.add.at(S0, codes, X * e0[:, None])
-    S1 = np.zeros((G, k))
-    np.add.at(S1, codes, X * e1[:, None])
+    S0 = _group_sum(X * e0[:, None], codes, G)
+    S1 = _group_sum(X * e1[:, None], codes, G)
     XtXg = np.zeros((G, k, k))
-    np.add.at(XtXg, codes, X[:, :, None] * X[:, None, :])
+    for a in range(k):
+        for b in range(a, k):
+            XtXg[:, a, b] = XtXg[:, b, a] = np.bincount(codes, weights=X[:, a] * X[:, b], minlength=G)
     Wg = XtXg @ w                                   # G x k: X_g'X_g w
     a0, a1 = S0 @ w, S1 @ w
     C0 = np.diag(a0) - Wg @ M @ S0.T
@@ -612,8 +619,7 @@ def _wild(y: np.ndarray, X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int
 
 
 def _cr1_raw_var(X: np.ndarray, e: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int, j: int) -> float:
-    scores = np.zeros((G, X.shape[1]))
-    np.add.at(scores, codes, X * e[:, None])
+    scores = _group_sum(X * e[:, None], codes, G)
     s = scores @ M[:, j]
     return float(s @ s)
 
@@ -718,8 +724,7 @@ def did(data: pd.DataFrame, outcome: str, treated: str, post: str, cluster: str 
 def _demean(values: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
     """Subtract group means (within transformation) from each column of ``values``."""
     v = values if values.ndim == 2 else values[:, None]
-    sums = np.zeros((G, v.shape[1]))
-    np.add.at(sums, codes, v)
+    sums = _group_sum(v, codes, G)
     counts = np.bincount(codes, minlength=G).astype(float)
     out = v - (sums / counts[:, None])[codes]
     return out if values.ndim == 2 else out[:, 0]
