@@ -111,6 +111,9 @@ def test_weights_mapping_and_validation():
     w["U1"] = 0.2                       # sums to 1.0
     s = skm.ikm(df, weights=w, ci=None).summary.iloc[0]
     assert s["ikm"] == pytest.approx(0.2 * 4 + 0.8 * 3)
+    # the mapping's own order does not matter
+    reordered = dict(reversed(list(w.items())))
+    assert skm.ikm(df, weights=reordered, ci="delta").summary.iloc[0]["ikm"] == pytest.approx(3.2)
     bad = dict(w, U1=0.3)
     with pytest.raises(DataError, match="sum to 1"):
         skm.ikm(df, weights=bad, ci=None)

@@ -458,7 +458,7 @@ def ikm(data: pd.DataFrame, by: str | Sequence[str] | None = None, regime: str =
     with np.errstate(divide="ignore", invalid="ignore"):
         NRR = np.where(N > 0, S / np.where(N > 0, N, 1), np.nan)
     incl = N > 0
-    W = _group_weights(incl, base_w, weights)
+    W = _group_weights(incl, base_w)
     ikm_v = np.where(incl.any(axis=1), np.nansum(np.where(incl, W * NRR, 0.0), axis=1), np.nan)
 
     # delta-method SE: influence of each respondent on the ratio-of-sums estimator
@@ -473,7 +473,7 @@ def ikm(data: pd.DataFrame, by: str | Sequence[str] | None = None, regime: str =
     if ci == "delta":
         lo, hi = ikm_v - z * se, ikm_v + z * se
     elif ci == "bootstrap":
-        lo, hi = _bootstrap_ci(gcode, X0, V, incl, W, weights, base_w, n, n_boot, conf, seed)
+        lo, hi = _bootstrap_ci(gcode, X0, V, incl, base_w, n, n_boot, conf, seed)
     else:
         lo = hi = np.full(G, np.nan)
 
@@ -534,10 +534,10 @@ def _base_weights(weights: str | Mapping[str, float], codes: list[str]) -> str |
     if abs(total - 1) > 1e-6:
         raise DataError(f"weights must sum to 1 (PermenPANRB 14/2017), they sum to {total:.6g}; "
                         "use weights='3dp' or '2dp' to reproduce reports that used rounded 1/9 weights")
-    return w
+    return {c: w[c] for c in codes}  # in unsur order: the arrays below are indexed by position
 
 
-def _group_weights(incl: np.ndarray, base_w: str | dict[str, float], rule: Any) -> np.ndarray:
+def _group_weights(incl: np.ndarray, base_w: str | dict[str, float]) -> np.ndarray:
     """Weights per group (G x k) after excluding unanswered unsur."""
     k = incl.sum(axis=-1)
     if isinstance(base_w, str):
@@ -554,7 +554,7 @@ _POISSON_TABLE = np.searchsorted(
     np.cumsum(stats.poisson.pmf(np.arange(20), 1.0)) * 65536, np.arange(65536) + 0.5).astype(np.float32)
 
 
-def _bootstrap_ci(gcode, X0, V, incl, W, weights, base_w, n, n_boot, conf, seed):
+def _bootstrap_ci(gcode, X0, V, incl, base_w, n, n_boot, conf, seed):
     """Percentile CIs of the IKM from a respondent bootstrap, all groups in batched matrix products.
 
     Groups are sorted by size and processed in chunks; each chunk is a padded array
@@ -606,7 +606,7 @@ def _replicate_ikm(rep: np.ndarray, incl: np.ndarray, base_w: str | dict[str, fl
     inc = incl[:, None, :] & (Nb > 0.5)
     with np.errstate(divide="ignore", invalid="ignore"):
         nrr = np.where(inc, Sb / np.where(Nb > 0.5, Nb, 1), 0.0)
-    wts = _group_weights(inc, base_w, None)
+    wts = _group_weights(inc, base_w)
     return np.where(inc.any(-1), np.sum(wts * nrr, axis=-1), np.nan)
 
 
