@@ -11,6 +11,9 @@ Sources written into the tests:
   same totals (29 respondents, 955 answer points over 9 unsur, no blanks), which is all the three
   printed numbers depend on: 955/29 x {0.11, 0.111, 1/9} x 25.
 - Krejcie & Morgan (1970), Table 1 (printed sample sizes).
+- A published KepmenPAN 25/2004 report ("Hasil PHC", Unit Pendaftaran, Tabel 1, data of June 2012,
+  https://www.scribd.com/doc/168413544/Hasil-PHC): 14 NRR 3,06 2,98 3,06 2,9 3,06 3,14 3,04 3,06
+  3,18 3,08 3,2 3,18 3,1 3,04, each x 0,071, "= 3,059"; "3,059 x 25 = 76,475"; mutu B, kinerja baik.
 """
 from __future__ import annotations
 
@@ -102,6 +105,24 @@ def test_regime_2004_fourteen_unsur_hand():
     assert w3["ikm_unit"] == pytest.approx(71.8875)
     assert skm.unsur_table("2004").loc["U10", "label_id"] == "Kewajaran biaya pelayanan"
     assert len(skm.unsur_table("2004")) == 14
+
+
+def test_published_2004_report_unit_pendaftaran():
+    # The report prints NRR to 2 decimals; with 50 respondents per unsur each NRR is exact
+    # (every value is a multiple of 0.02), so answers of 2, 3 and 4 reproduce them exactly.
+    nrr = [3.06, 2.98, 3.06, 2.9, 3.06, 3.14, 3.04, 3.06, 3.18, 3.08, 3.2, 3.18, 3.1, 3.04]
+    cols = {}
+    for i, v in enumerate(nrr, start=1):
+        k = round(v * 50) - 150          # fours above an all-3 baseline, or twos below it
+        cols[f"U{i}"] = [4] * k + [3] * (50 - k) if k >= 0 else [2] * (-k) + [3] * (50 + k)
+    df = pd.DataFrame(cols)
+    res = skm.ikm(df, regime="2004", weights="3dp", ci=None)
+    assert list(res.nrr.iloc[0].round(2)) == nrr
+    s = res.summary.iloc[0]
+    assert round(s["ikm"], 3) == 3.059                      # printed "= 3,059"
+    assert round(round(s["ikm"], 3) * 25, 3) == 76.475      # printed "3,059 x 25 = 76,475" (IKM rounded first)
+    assert s["ikm_unit"] == pytest.approx(43.08 * 0.071 * 25)   # unrounded: 76.467
+    assert s["mutu"] == "B" and s["kinerja"] == "Baik"      # printed "Mutu ... B", "Kinerja ... baik"
 
 
 def test_weights_mapping_and_validation():
