@@ -326,6 +326,55 @@ def test_staggered_gt_against_2x2_regressions(panel):
     assert "Goodman-Bacon" in r.note
 
 
+def _did_fixture(pre_trend: bool = False) -> pd.DataFrame:
+    """The deterministic panel of the csdid-stata parity fixtures F003-F006 and F008 (48 units,
+    cohorts 3 and 4 and never, 4 periods), built exactly as their R generators build it."""
+    d = pd.DataFrame([(i, t) for i in range(1, 49) for t in range(1, 5)], columns=["id", "time"])
+    d["g"] = np.repeat(np.r_[[3] * 16, [4] * 16, [0] * 16], 4)
+    treat = np.where((d["g"] > 0) & (d["time"] >= d["g"]), 0.8 + 0.2 * (d["time"] - d["g"]) + 0.03 * d["g"], 0.0)
+    later = np.where((d["g"] == 4) & (d["time"] < 4), 0.22 * d["time"], 0.0) if pre_trend else 0.0
+    d["y"] = (d["id"] % 7) * 0.11 + d["time"] * 0.4 + later + treat + 0.02 * d["id"] * (d["time"] == 4)
+    return d
+
+
+def test_staggered_against_r_did():
+    # R did 2.5.1: att_gt(yname="y", tname="time", idname="id", gname="g", data=d, panel=TRUE,
+    #   control_group="nevertreated", bstrap=FALSE, cband=FALSE, est_method="reg", base_period="varying")
+    # then aggte(mp, type=..., bstrap=FALSE, cband=FALSE). Numbers as published in the parity
+    # fixtures of pedrohcgs/csdid-stata (tests/fixtures/parity/f003-f006, f008 expected/r/*.csv).
+    r = im.staggered(_did_fixture(), "y", "id", "time", "g")
+    assert r.att == pytest.approx(0.646666666666667, abs=1e-12)           # F003 simple
+    assert r.se == pytest.approx(0.0196064678166903, abs=1e-12)
+    grp = r.group.set_index("group")                                       # F004 group
+    assert grp.loc[3, "att"] == pytest.approx(0.67, abs=1e-12)
+    assert grp.loc[3, "se"] == pytest.approx(0.0162980060130066, abs=1e-12)
+    assert grp.loc[4, "se"] == pytest.approx(0.0325960120260132, abs=1e-12)
+    over = r.simple.set_index("aggregation")
+    assert over.loc["group", "att"] == pytest.approx(0.635, abs=1e-12)
+    assert over.loc["group", "se"] == pytest.approx(0.0224304480561579, abs=1e-12)
+    cal = r.calendar.set_index("time")                                     # F005 calendar
+    assert cal.loc[4, "att"] == pytest.approx(0.525, abs=1e-12)
+    assert cal.loc[4, "se"] == pytest.approx(0.0311874373746866, abs=1e-12)
+    assert cal.loc[3, "se"] < 1e-12  # R prints NA: exactly zero variance
+    assert over.loc["calendar", "att"] == pytest.approx(0.7075, abs=1e-12)
+    assert over.loc["calendar", "se"] == pytest.approx(0.0155937186873433, abs=1e-12)
+    dyn = r.dynamic.set_index("event_time")                                # F006 dynamic
+    assert dyn.loc[0, "att"] == pytest.approx(0.745, abs=1e-12)
+    assert dyn.loc[0, "se"] == pytest.approx(0.0303752572005572, abs=1e-12)
+    assert dyn.loc[1, "se"] == pytest.approx(0.0325960120260132, abs=1e-12)
+    assert over.loc["dynamic (e >= 0)", "att"] == pytest.approx(0.5975, abs=1e-12)
+    assert over.loc["dynamic (e >= 0)", "se"] == pytest.approx(0.0250818971072764, abs=1e-12)
+    # F008: a pre-trend in the later cohort; never-treated vs not-yet-treated controls
+    ny = im.staggered(_did_fixture(True), "y", "id", "time", "g", control="notyet").att_gt.set_index(["group", "time"])
+    assert ny.loc[(3, 2), "att"] == pytest.approx(-0.11, abs=1e-12)
+    assert ny.loc[(3, 2), "se"] == pytest.approx(0.0194454364826301, abs=1e-12)
+    assert ny.loc[(3, 3), "att"] == pytest.approx(0.78, abs=1e-12)
+    assert ny.loc[(4, 4), "se"] == pytest.approx(0.0325960120260132, abs=1e-12)
+    nv = im.staggered(_did_fixture(True), "y", "id", "time", "g").att_gt.set_index(["group", "time"])
+    assert nv.loc[(4, 2), "att"] == pytest.approx(0.22, abs=1e-12)
+    assert nv.loc[(3, 3), "att"] == pytest.approx(0.89, abs=1e-12)
+
+
 def _sim_staggered(rng, n_units=60, T=6):
     dyn = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
     g = rng.choice([3, 4, 5, 0], size=n_units, p=[0.25, 0.25, 0.2, 0.3])
