@@ -27,8 +27,18 @@ def test_read_demo_types_and_missing_codes(demo_dir):
     assert (df.loc[kept, "MOT2"].astype(int).to_numpy() == raw.loc[kept, "MOT2"].astype(int).to_numpy()).all()
     # reverse items are NOT reversed at read time
     assert (df["MOT5"].dropna().astype(int).to_numpy() == raw.loc[~raw["MOT5"].isin(["9", ""]), "MOT5"].astype(int).to_numpy()).all()
-    # identifiers stay text (leading digits kept), metadata kept
-    assert df["nip"].str.len().eq(18).all()
+    # the declared identifier (nip) is pseudonymised: HMAC-SHA256 with the public demo salt, because
+    # the demo data are synthetic; the same NIP gives the same pseudonym (waves stay linkable)
+    import hmac
+
+    from survey.privacy import DEMO_SALT
+
+    expected = "P" + hmac.new(DEMO_SALT.encode(), raw["nip"].iloc[0].encode(), hashlib.sha256).hexdigest()[:16]
+    assert df["nip"].iloc[0] == expected
+    assert df["nip"].nunique() == raw["nip"].nunique()
+    assert not df["nip"].isin(raw["nip"]).any()
+    kept_ids = read_responses(path, "employee_survey", keep_identifiers=True)
+    assert kept_ids["nip"].tolist() == raw["nip"].tolist()  # 18 digits kept as text
     assert {"unit_id", "wave", "synthetic"} <= set(df.columns)
 
 
