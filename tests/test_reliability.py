@@ -551,3 +551,26 @@ def test_cfa_keys_flip_reverse_items_only_in_sign(scale6):
     assert keyed.reliability.loc["f", "omega"] > plain.reliability.loc["f", "omega"]
     # listwise: 240 rows minus those with any missing answer
     assert keyed.n_obs == int(scale6.notna().all(axis=1).sum())
+
+
+def test_alpha_complete_data_with_keys_fast_path(factors12):
+    # R: y$V2 <- 6 - y$V2; alpha(y[, 1:5], keys = c("V2"))  (complete data: the Gram-matrix path)
+    y = factors12.iloc[:, :5].astype(float).copy()
+    y["V2"] = 6 - y["V2"]
+    res = alpha(y, keys=["V2"])
+    s, it = res.summary, res.items
+    close([s.raw_alpha, s.std_alpha, s.ase, s["mean"], s.sd],
+          [0.764712874975796, 0.764756615596274, 0.0214411840994146, 3.026, 0.738789573183607])
+    close(it["raw_r"], [0.778869198817700, 0.708838253268643, 0.752901506625697, 0.774704238904051,
+                        0.573539675779507])
+    close(it["mean"], [3.03333333333333, 2.98, 3.00333333333333, 3.09, 3.02333333333333])
+    close(it["r_drop"], [0.623237669483963, 0.519483754972651, 0.588850137311682, 0.614597802378072,
+                         0.338683818240510])
+
+
+def test_alpha_is_shift_invariant_with_large_means(factors12):
+    # the complete-data path centres explicitly when means dwarf variances
+    y = factors12.iloc[:, :5].astype(float)
+    a, b = alpha(y), alpha(y + 1e7)
+    close(b.summary.raw_alpha, a.summary.raw_alpha, 1e-9)
+    close(b.items["r_drop"], a.items["r_drop"], 1e-9)

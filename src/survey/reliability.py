@@ -47,16 +47,25 @@ def _as_matrix(data: pd.DataFrame, what: str, min_items: int = 2, min_rows: int 
         raise DataError(f"{what}: needs at least {min_items} items, got {len(cols)} ({', '.join(cols) or 'none'})")
     if data.shape[0] < min_rows:
         raise DataError(f"{what}: needs at least {min_rows} rows (respondents), got {data.shape[0]}")
-    x = data.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    if all(isinstance(dt, np.dtype) and dt.kind in "fiub" for dt in data.dtypes):
+        x = data.to_numpy(dtype=float)  # plain numpy columns: one copy, no per-column work
+    else:
+        x = np.empty(data.shape)
+        for j in range(data.shape[1]):  # nullable (Int64, Float64, boolean) columns: NA becomes NaN
+            x[:, j] = data.iloc[:, j].to_numpy(dtype=float, na_value=np.nan)
     return x, cols
 
 
 def _check_variance(x: np.ndarray, cols: list[str], what: str) -> None:
-    counts = np.sum(~np.isnan(x), axis=0)
-    empty = [c for c, k in zip(cols, counts) if k < 2]
-    if empty:
-        raise DataError(f"{what}: item(s) {', '.join(empty)} have fewer than 2 answers; drop them from the analysis")
-    sd = np.nanstd(x, axis=0)
+    nan = np.isnan(x)
+    if nan.any():
+        counts = np.sum(~nan, axis=0)
+        empty = [c for c, k in zip(cols, counts) if k < 2]
+        if empty:
+            raise DataError(f"{what}: item(s) {', '.join(empty)} have fewer than 2 answers; drop them from the analysis")
+        sd = np.nanstd(x, axis=0)
+    else:
+        sd = x.std(axis=0)
     const = [c for c, s in zip(cols, sd) if not s > 0]
     if const:
         raise DataError(
@@ -70,7 +79,11 @@ def pairwise_cov(x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray
     For each pair (j, k) only rows where both are present count; the means are those of that
     subset. ``weights`` are integer frequency weights (a bootstrap resample as counts).
     """
-    m = (~np.isnan(x)).astype(float)
+    nan = np.isnan(x)
+    if weights is None and not nan.any():
+        xc = x - x.mean(axis=0)
+        return (xc.T @ xc) / (x.shape[0] - 1)
+    m = (~nan).astype(float)
     # centring first keeps the sums small, so the one-pass formula below stays accurate
     x0 = np.where(m > 0, x - np.nanmean(x, axis=0), 0.0)
     if weights is None:
@@ -122,14 +135,14 @@ def smc(r: np.ndarray) -> np.ndarray:
     return np.clip(1 - 1 / np.diag(inv), 0.0, 1.0)
 
 
-def _alpha1(c: np.ndarray, r: np.ndarray) -> dict[str, float]:
+def _alpha1(c: np.ndarray, r: np.ndarray, smc_r: np.ndarray | None = None) -> dict[str, float]:
     """psych's internal ``alpha.1``: the scale statistics from one covariance and correlation."""
     n = c.shape[0]
     sum_c, tr_c = c.sum(), np.trace(c)
     sum_r = r.sum()
     raw = (1 - tr_c / sum_c) * n / (n - 1)
     std = (1 - n / sum_r) * n / (n - 1)
-    g6 = 1 - (n - smc(r).sum()) / sum_r
+    g6 = 1 - (n - (smc(r) if smc_r is None else smc_r).sum()) / sum_r
     av_r = (sum_r - n) / (n * (n - 1))
     low = r[np.tril_indices(n, -1)]
     var_r = float(np.var(low, ddof=1)) if low.size > 1 else np.nan
@@ -138,6 +151,23 @@ def _alpha1(c: np.ndarray, r: np.ndarray) -> dict[str, float]:
     cc = c @ c
     q = (2 * n**2 / ((n - 1) ** 2 * sum_c**3)) * (sum_c * (np.trace(cc) + tr_c**2) - 2 * tr_c * cc.sum())
     return dict(raw_alpha=raw, std_alpha=std, g6=g6, average_r=av_r, s_n=sn, q=q, var_r=var_r, median_r=med_r)
+
+
+def _smc_drop(r: np.ndarray) -> list[np.ndarray] | None:
+    """SMCs of R without item i, for every i, from one inverse of R (the inverse of a matrix
+    with one row and column removed is a rank-one downdate of the full inverse). None when R is
+    too ill-conditioned for that shortcut (then psych's pseudo-inverse is used per item)."""
+    if np.linalg.cond(r) > 1e8:
+        return None
+    inv = np.linalg.inv(r)
+    out = []
+    p = r.shape[0]
+    for i in range(p):
+        keep = np.arange(p) != i
+        b = inv[keep, i]
+        d = np.diag(inv)[keep] - b**2 / inv[i, i]
+        out.append(np.clip(1 - 1 / d, 0.0, 1.0))
+    return out
 
 
 def _first_pc_signs(r: np.ndarray) -> np.ndarray:
@@ -203,6 +233,9 @@ def _bootstrap_alphas(x: np.ndarray, n_boot: int, seed: int | None, use: str) ->
         xc = xs - xs.mean(axis=0)
         s = xc.sum(axis=1)
         stacked = np.column_stack([xc, xc**2, s, s**2])
+    else:
+        present = ~np.isnan(xs)
+        z = np.column_stack([present.astype(float), np.where(present, xs - np.nanmean(xs, axis=0), 0.0)])
     # blocks keep the weight matrix near 32 MB whatever the data size
     block = max(1, min(n_boot, 4_000_000 // max(nrow, 1)))
     done = 0
@@ -219,7 +252,12 @@ def _bootstrap_alphas(x: np.ndarray, n_boot: int, seed: int | None, use: str) ->
             out[done:done + b] = (1 - item_var.sum(axis=1) / tot_var) * p / (p - 1)
         else:
             for i in range(b):
-                c = pairwise_cov(xs, w[i])
+                # one product gives the pair counts, the pair sums and the cross products
+                wz = z * w[i][:, None]
+                gram = wz.T @ z
+                nn, sx, sxx = gram[:p, :p], gram[p:, :p], gram[p:, p:]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    c = (sxx - sx * sx.T / nn) / (nn - 1)
                 out[done + i] = (1 - np.trace(c) / c.sum()) * p / (p - 1)
         done += b
     return out
@@ -311,7 +349,9 @@ def alpha(
     """
     what = "alpha"
     x, cols = _as_matrix(data, what)
-    _check_variance(x, cols, what)
+    any_nan = bool(np.isnan(x.sum()))  # NaN propagates; cheaper than a boolean mask of the data
+    if any_nan:
+        _check_variance(x, cols, what)
     if use not in ("pairwise", "complete"):
         raise DataError(f"{what}: use must be 'pairwise' or 'complete', got {use!r}")
     if ci not in ("feldt", "duhachek", "bootstrap"):
@@ -328,7 +368,20 @@ def alpha(
     nsub, nvar = x.shape
     sign = np.array([-1.0 if c in keys else 1.0 for c in cols])
 
-    if use == "complete":
+    xc = None  # becomes True on the complete-data path
+    if not any_nan:
+        # complete data (the common large case): one Gram matrix, no centred copy of the data;
+        # centre explicitly only when large means would make the subtraction lose digits
+        mu = x.mean(axis=0)
+        c = (x.T @ x - nsub * np.outer(mu, mu)) / (nsub - 1)
+        if np.any(mu**2 > 1e6 * np.abs(np.diag(c))):
+            xc = x - mu
+            c = (xc.T @ xc) / (nsub - 1)
+        xc = True
+        const = [col for col, v in zip(cols, np.diag(c)) if not v > 0]
+        if const:
+            _check_variance(x[:, [cols.index(k) for k in const]], const, what)
+    elif use == "complete":
         n_complete = int((~np.isnan(x).any(axis=1)).sum())
         if n_complete < 3:
             raise DataError(
@@ -356,26 +409,49 @@ def alpha(
             UserWarning, stacklevel=2)
 
     # reverse keyed items in the raw answers for the total score and the item means
-    xr = x.copy()
     if keys:
         lo, hi = scale_range if scale_range is not None else (np.nanmin(x), np.nanmax(x))
-        xr[:, sign < 0] = (lo + hi) - xr[:, sign < 0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a row with no answers has no total
-        total = np.nanmean(xr, axis=1)
-    has_total = ~np.isnan(total)
-    mean_t = float(total[has_total].mean())
-    sd_t = float(total[has_total].std(ddof=1))
+    if xc is not None:
+        # reversing is affine: the reversed total is (x @ sign) / k plus a constant, and the
+        # item-total cross products are sign * (centred total @ x)
+        item_mean = np.where(sign < 0, (lo + hi) - mu, mu) if keys else mu
+        item_sd = np.sqrt(np.diag(c))
+        t = x @ (sign / nvar)
+        tc = t - t.mean()
+        mean_t = float(item_mean.mean())
+        ss_t = float(tc @ tc)
+        sd_t = float(np.sqrt(ss_t / (nsub - 1)))
+        raw_r = sign * (tc @ x) / np.sqrt(ss_t * np.diag(c) * (nsub - 1))
+    else:
+        xr = x
+        if keys:
+            xr = x.copy()
+            xr[:, sign < 0] = (lo + hi) - xr[:, sign < 0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a row with no answers has no total
+            total = np.nanmean(xr, axis=1)
+        has_total = ~np.isnan(total)
+        mean_t = float(total[has_total].mean())
+        sd_t = float(total[has_total].std(ddof=1))
+        item_mean = np.nanmean(xr, axis=0)
+        item_sd = np.nanstd(xr, axis=0, ddof=1)
+        if use == "complete":
+            ok = ~np.isnan(xr).any(axis=1) & has_total
+            raw_r = np.array([np.corrcoef(total[ok], xr[ok, i])[0, 1] for i in range(nvar)])
+        else:
+            # item with total over the rows that have both (R's cor(total, x, use = "pairwise"))
+            raw_r = pairwise_cor(np.column_stack([total, xr]))[0, 1:]
 
     tot = _alpha1(c, r)
     ase = float(np.sqrt(tot["q"] / nsub))
 
     # alpha if item dropped
     drop_rows = []
+    smc_drop = _smc_drop(r) if nvar > 2 else None
     if nvar > 2:
         for i in range(nvar):
             keep = np.arange(nvar) != i
-            d = _alpha1(c[np.ix_(keep, keep)], r[np.ix_(keep, keep)])
+            d = _alpha1(c[np.ix_(keep, keep)], r[np.ix_(keep, keep)], None if smc_drop is None else smc_drop[i])
             d["ase"] = np.sqrt(d["q"] / nsub) if nsub > nvar else np.nan
             drop_rows.append(d)
     else:
@@ -398,21 +474,13 @@ def alpha(
         v_drop = c[np.ix_(keep, keep)].sum()
         c_drop = c[:, i].sum() - c[i, i]
         r_drop[i] = c_drop / np.sqrt(c[i, i] * v_drop)
-    if use == "complete":
-        ok = ~np.isnan(xr).any(axis=1) & has_total
-        raw_r = np.array([np.corrcoef(total[ok], xr[ok, i])[0, 1] for i in range(nvar)])
-    else:
-        raw_r = np.empty(nvar)
-        for i in range(nvar):
-            ok = has_total & ~np.isnan(xr[:, i])
-            raw_r[i] = np.corrcoef(total[ok], xr[ok, i])[0, 1]
-    n_valid = (~np.isnan(x)).sum(axis=0)
+    n_valid = (~np.isnan(x)).sum(axis=0) if any_nan else np.full(nvar, nsub)
 
     items = pd.DataFrame({
         "n": n_valid.astype(int),
         "missing": 1 - n_valid / nsub,
         "raw_r": raw_r, "std_r": std_r, "r_cor": r_cor, "r_drop": r_drop,
-        "mean": np.nanmean(xr, axis=0), "sd": np.nanstd(xr, axis=0, ddof=1),
+        "mean": item_mean, "sd": item_sd,
         "raw_alpha_drop": [d["raw_alpha"] for d in drop_rows],
         "std_alpha_drop": [d["std_alpha"] for d in drop_rows],
         "g6_drop": [d["g6"] for d in drop_rows],
