@@ -486,22 +486,41 @@ def test_icc_anova_against_r(panel):
 def test_ordinal_against_polr():
     o = _ordinal()
     r = im.ordinal(o, "item ~ x1 + g")
-    # R: po <- polr(factor(item) ~ x1 + g, data=o, Hess=TRUE, method="logistic");
+    # R: po <- polr(factor(item) ~ x1 + g, data=o, Hess=TRUE, method="logistic",
+    #               control=list(reltol=1e-14, maxit=1000))   # tight: polr's default stops ~1e-5 early
     #    coef(po); po$zeta; sqrt(diag(vcov(po))); logLik(po)
-    np.testing.assert_allclose(r.params.to_numpy(), [1.097243790730328, 0.876003132349951], rtol=1e-4)
+    np.testing.assert_allclose(r.params.to_numpy(), [1.097242963968916, 0.876006979606396], rtol=1e-6)
     np.testing.assert_allclose(r.cutpoints.to_numpy(),
-                               [-2.089134724671795, -0.572700082149152, 0.710603116092289, 2.134907842849200], rtol=1e-4)
+                               [-2.089144269521467, -0.572706710191795, 0.710601692442064, 2.134910493995430],
+                               rtol=1e-6)
     assert list(r.cutpoints.index) == ["1|2", "2|3", "3|4", "4|5"]
+    # SEs from R's numerical Hessian (optim): agreement to 1e-5 relative
     np.testing.assert_allclose(r.table["se"].to_numpy(),
-                               [0.124131113281859, 0.214479795239459, 0.213896181458009, 0.165669022323764,
-                                0.165901782562913, 0.202657494826704], rtol=1e-4)
+                               [0.124131190348300, 0.214479964233413, 0.213896840142151, 0.165669216298857,
+                                0.165901914149523, 0.202657696862723], rtol=1e-5)
     assert r.llf == pytest.approx(-422.844293995302, abs=1e-6)
-    assert r.odds_ratios.loc["x1", "odds_ratio"] == pytest.approx(np.exp(1.097243790730328), rel=1e-4)
+    assert r.odds_ratios.loc["x1", "odds_ratio"] == pytest.approx(np.exp(1.097242963968916), rel=1e-6)
     pr = im.ordinal(o, "item ~ x1 + g", distr="probit")
-    # R: polr(..., method="probit")
-    np.testing.assert_allclose(pr.params.to_numpy(), [0.638116680700983, 0.509119150194647], rtol=1e-4)
+    # R: polr(..., method="probit", control=list(reltol=1e-14, maxit=1000))
+    np.testing.assert_allclose(pr.params.to_numpy(), [0.638116005857784, 0.509119024804623], rtol=1e-6)
     np.testing.assert_allclose(pr.cutpoints.to_numpy(),
-                               [-1.217912168502270, -0.346750717260132, 0.417991803623089, 1.251679721900564], rtol=1e-4)
+                               [-1.217911922256165, -0.346751088669479, 0.417991717075701, 1.251680007146908],
+                               rtol=1e-6)
+
+
+def test_ordinal_categorical_predictor_against_polr():
+    o = _ordinal()
+    o["grp"] = ["a", "b", "c"] * 100
+    r = im.ordinal(o, "item ~ x1 + C(grp)")
+    # R: o$grp <- rep(c("a","b","c"), 100)
+    #    polr(factor(item) ~ x1 + factor(grp), data=o, Hess=TRUE, control=list(reltol=1e-14, maxit=1000))
+    assert r.params["x1"] == pytest.approx(1.064136045247974, rel=1e-6)
+    assert r.params["C(grp)[T.b]"] == pytest.approx(0.223011828012906, rel=1e-5)
+    assert r.params["C(grp)[T.c]"] == pytest.approx(0.327509957132626, rel=1e-5)
+    np.testing.assert_allclose(r.cutpoints.to_numpy(),
+                               [-2.244705935436693, -0.779317832585084, 0.466478802838702, 1.843975500952403],
+                               rtol=1e-5)
+    assert r.bse["C(grp)[T.c]"] == pytest.approx(0.257418064036376, rel=1e-5)
 
 
 def test_ordinal_needs_three_levels():

@@ -986,6 +986,8 @@ def staggered(data: pd.DataFrame, outcome: str, unit: str, time: str, first_trea
     wide, gper = wide[~dropped], gper[~dropped]
     Y = wide.to_numpy(dtype=float)
     gvec = gper.to_numpy(dtype=float)
+    # adoption after the last observed period looks like never-treated within the sample (R did)
+    gvec = np.where(gvec > periods[-1], 0.0, gvec)
     n = len(gvec)
     groups = np.array(sorted(g for g in np.unique(gvec) if g > 0 and g <= periods[-1]))
     if len(groups) == 0:
@@ -1263,9 +1265,12 @@ def ordinal(data: pd.DataFrame, formula: str, distr: str = "logit", alpha: float
         raise DataError(f"{where}: {yname!r} has {len(levels)} observed levels; an ordinal model needs 3 "
                         f"or more (use a logistic model for two).")
     rhs_formula = formula.split("~", 1)[1]
-    X = patsy.dmatrix(rhs_formula + " - 1", sub, return_type="dataframe")
-    if "Intercept" in X.columns:
-        X = X.drop(columns="Intercept")
+    # build with the intercept so categorical predictors get treatment coding (k - 1 dummies),
+    # then drop it: the cutpoints take its place
+    X = patsy.dmatrix(rhs_formula, sub, return_type="dataframe")
+    X = X.drop(columns=[c for c in X.columns if c == "Intercept"])
+    if X.shape[1] == 0:
+        raise DataError(f"{where}: the formula {formula!r} has no predictors.")
     y = pd.Series(pd.Categorical(yv, categories=levels, ordered=True), index=sub.index)
     mod = OrderedModel(y, X, distr=distr)
     with warnings.catch_warnings():
