@@ -574,3 +574,36 @@ def test_alpha_is_shift_invariant_with_large_means(factors12):
     a, b = alpha(y), alpha(y + 1e7)
     close(b.summary.raw_alpha, a.summary.raw_alpha, 1e-9)
     close(b.items["r_drop"], a.items["r_drop"], 1e-9)
+
+
+# -- plots ------------------------------------------------------------------------------------------
+
+def test_likert_bars_widths_are_answer_shares():
+    from matplotlib.patches import Rectangle
+    from survey.plots.reliability import likert_bars
+    df = pd.DataFrame({"a": [1, 2, 2, 3, 4, 5, 5, 5, None, 4], "b": [3, 3, 3, 3, 1, 1, 5, 5, 2, 4]}, dtype="Int64")
+    fig = likert_bars(df, options={1: "1", 2: "2", 3: "3", 4: "4", 5: "5"})
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_height() == 0.7]
+    # bars come option by option, items top (a) to bottom (b) within each option
+    widths = np.array([b.get_width() for b in bars]).reshape(5, 2)
+    close(widths[:, 0], [100 / 9, 200 / 9, 100 / 9, 200 / 9, 300 / 9], 1e-9)  # a: 9 answered
+    close(widths[:, 1], [20, 10, 40, 10, 20], 1e-9)
+    # the middle option straddles zero: a's bar starts at -(1 + 2 + 1/2 of 3) shares
+    first = bars[0]
+    close(first.get_x(), -(100 / 9 + 200 / 9 + 50 / 9), 1e-9)
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+
+
+def test_correlation_heatmap_shows_lower_triangle():
+    import matplotlib.pyplot as plt
+    from survey.plots.reliability import correlation_heatmap
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.integers(1, 6, size=(50, 4)), columns=list("abcd"))
+    fig = correlation_heatmap(df, groups={"a": 1, "b": 1, "c": 2, "d": 2})
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert len(texts) == 6  # 4 items: 6 pairs below the diagonal
+    r = df.corr()
+    assert f"{r.loc['b', 'a']:.2f}" in texts and f"{r.loc['d', 'c']:.2f}" in texts
+    plt.close(fig)

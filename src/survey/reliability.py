@@ -304,6 +304,9 @@ def alpha(
         ``mean``, ``sd`` and the total score still describe the raw answers. ``ase`` and the
         Feldt interval use n = all rows; the bootstrap is not available with it.
 
+    Two-item scales: ``var_r`` (variance of one correlation) and ``ase_drop`` are undefined and
+    NaN, and the "if dropped" columns describe the single remaining item, as psych reports them.
+
     Returns
     -------
     Alpha
