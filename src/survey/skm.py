@@ -581,9 +581,11 @@ def _bootstrap_ci(gcode, X0, V, incl, base_w, n, n_boot, conf, seed):
         j = max(j, i + 1)
         chunk = groups[i:j]
         m = int(sizes[chunk[-1]])
-        pad = np.zeros((len(chunk), m, 2 * k), dtype=np.float32)
-        for c, g in enumerate(chunk):
-            pad[c, :sizes[g]] = XV[starts[g]:starts[g] + sizes[g]]
+        # padded (groups x rows x 2k) block by one gather; rows past a group's size are zero
+        ch = np.asarray(chunk)
+        pos = np.arange(m)
+        inside = pos[None, :] < sizes[ch][:, None]
+        pad = XV[np.where(inside, starts[ch][:, None] + pos[None, :], 0)] * inside[..., None]
         # a group larger than the budget (e.g. the whole city as one group) draws its replicates in batches
         per_batch = max(1, budget // (len(chunk) * max(m, 1)))
         vals = []
@@ -591,10 +593,10 @@ def _bootstrap_ci(gcode, X0, V, incl, base_w, n, n_boot, conf, seed):
             nb = min(per_batch, n_boot - b0)
             u = rng.integers(0, 65536, size=(len(chunk), nb, m), dtype=np.uint16)
             rep = np.matmul(_POISSON_TABLE[u], pad)                       # chunk x B x 2k
-            vals.append(_replicate_ikm(rep, incl[chunk], base_w))
+            vals.append(_replicate_ikm(rep, incl[ch], base_w))
         val = np.concatenate(vals, axis=1)
         q = np.nanquantile(val, [a, 1 - a], axis=1)
-        lo[chunk], hi[chunk] = q[0], q[1]
+        lo[ch], hi[ch] = q[0], q[1]
         i = j
     return lo, hi
 
