@@ -458,3 +458,31 @@ def test_unsur_bars_and_heat_table_draw_the_numbers():
     assert im.cmap(im.norm(65.00)) == to_rgba(GRADE_COLOURS["C"])
     assert im.cmap(im.norm(88.31)) == to_rgba(GRADE_COLOURS["A"])
     plt.close(fig)
+
+
+def test_unit_adds_its_own_unsur_through_its_instrument(tmp_path):
+    # PermenPANRB 14/2017 lets a unit add unsur; a copy of skm_2017 with a tenth item U10
+    from importlib import resources
+
+    text = (resources.files("survey") / "instruments" / "skm_2017.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: skm_2017", "id: skm_kel01", 1) + """- name: U10
+  type: select_one
+  scale: u9_scale
+  construct: ikm
+  label:
+    id: Bagaimana pendapat Saudara tentang ketersediaan informasi layanan daring?
+    en: What is your opinion of the online service information?
+  hint:
+    id: 'Unsur 10: Informasi daring'
+    en: 'Element 10: Online information'
+  section: unsur
+"""
+    path = tmp_path / "skm_kel01.yaml"
+    path.write_text(text, encoding="utf-8")
+    df = pd.DataFrame({f"U{i}": [3, 3] for i in range(1, 11)})
+    df["U10"] = [1, 1]
+    res = skm.ikm(df, instrument=str(path), ci=None)
+    assert list(res.nrr.columns) == [f"U{i}" for i in range(1, 11)]
+    assert res.summary.iloc[0]["ikm"] == pytest.approx((9 * 3 + 1) / 10)      # weights 1/10
+    assert res.unsur.loc["U10", "label_en"] == "Element 10: Online information"
+    assert res.unsur.loc["U8", "label_id"].startswith("Penanganan Pengaduan")

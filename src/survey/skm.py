@@ -257,7 +257,8 @@ def unsur_table(regime: str = "2017", instrument: str | Instrument | None = None
         sc = inst.scale_of(it)
         if sc is None:
             raise InstrumentError(f"instrument {inst.id!r}: unsur item {it.name!r} has no answer scale")
-        known = names.get(it.name, {}) if inst.id == "skm_2017" else {}
+        # U1..U9 have fixed meanings in the regulation, also in a unit's extended questionnaire
+        known = names.get(it.name, {})
         lid = known.get("id") or (inst.text(it.hint, "id") if it.hint and "id" in inst.languages else it.name)
         len_ = known.get("en") or (inst.text(it.hint, "en") if it.hint and "en" in inst.languages else lid)
         rows.append({"code": it.name, "label_id": lid, "label_en": len_, "min": sc.min, "max": sc.max,
