@@ -11,7 +11,8 @@ def make_project(root: Path) -> Path:
     (root / "notebooks" / "plans").mkdir(parents=True)
     (root / "pyproject.toml").write_text("[project]\nname='x'\n")
     params = nbformat.v4.new_code_cell(
-        'x = 2  # int: a number to square\nlang = "id"  # str: report language\nout_dir = "outputs/scratch"  # str: where results.json goes')
+        'x = 2  # int: a number to square\nlang = "id"  # str: report language\n'
+        'data = ""  # str: optional data file\nout_dir = "outputs/scratch"  # str: where results.json goes')
     params.metadata["tags"] = ["parameters"]
     body = nbformat.v4.new_code_cell(
         "import matplotlib.pyplot as plt\n"

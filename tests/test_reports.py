@@ -26,10 +26,14 @@ def test_grid_expansion_and_paths(tmp_path):
     root = make_project(tmp_path)
     (root / "data").mkdir()
     (root / "data" / "x.csv").write_text("a\n1\n")
-    plan = load_plan(_plan(root, "name: t\nreports:\n  - notebook: square.ipynb\n    parameters: {lang: data/x.csv}\n    grid: {x: [1, 2, 3]}\n"), root=root)
-    assert [r.name for r in plan.reports] == ["square-1", "square-2", "square-3"]
+    plan = load_plan(_plan(root, "name: t\nreports:\n  - notebook: square.ipynb\n    parameters: {lang: data/x.csv}\n    grid: {x: [1, 2, 3], data: ['', data/y.csv]}\n"), root=root)
+    assert [r.name for r in plan.reports] == ["square-1-none", "square-1-data-y.csv", "square-2-none",
+                                              "square-2-data-y.csv", "square-3-none", "square-3-data-y.csv"]
     # an existing root-relative path reaches the notebook as an absolute path
     assert plan.reports[0].parameters["lang"] == str((root / "data" / "x.csv").resolve())
+    # a path parameter is absolute even before the file exists; an empty one stays empty
+    assert plan.reports[0].parameters["data"] == ""
+    assert plan.reports[1].parameters["data"] == str((root / "data" / "y.csv").resolve())
 
 
 @pytest.mark.parametrize("text,match", [

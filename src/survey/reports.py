@@ -283,7 +283,7 @@ def load_plan(path: str | Path, root: str | Path | None = None) -> Plan:
             for combo in combos:
                 values = {**params, **dict(zip(keys, combo))}
                 label = entry.get("name") or Path(nb_name).stem
-                suffix = "-".join(_slug(str(v)) for v in combo)
+                suffix = "-".join(_slug(str(v)) if str(v) else "none" for v in combo)
                 specs.append(ReportSpec(name=f"{label}-{suffix}" if suffix else str(label), notebook=nb,
                                         parameters=values))
     names = [s.name for s in specs]
@@ -294,7 +294,7 @@ def load_plan(path: str | Path, root: str | Path | None = None) -> Plan:
     for s in specs:
         params = {}
         for key, v in s.parameters.items():
-            if isinstance(v, str) and (key in PATH_KEYS or "/" in v) and not v.startswith(("http:", "https:")):
+            if isinstance(v, str) and v and (key in PATH_KEYS or "/" in v) and not v.startswith(("http:", "https:")):
                 absolute = (root / v).resolve() if not Path(v).is_absolute() else Path(v)
                 if key in PATH_KEYS or absolute.exists():
                     v = str(absolute)
