@@ -856,7 +856,9 @@ def write_sav(df: pd.DataFrame, instrument: str | Path | Instrument, path: str |
         if it is not None and it.type in ("select_one", "integer", "decimal"):
             out[name] = pd.to_numeric(s, errors="coerce").astype("float64")
         elif pd.api.types.is_bool_dtype(s.dtype):
+            # 0/1 with value labels false/true: SPSS has no boolean; read_responses restores it
             out[name] = s.astype("float64")
+            value_labels[name] = {0.0: "false", 1.0: "true"}
         elif pd.api.types.is_numeric_dtype(s.dtype):
             out[name] = s.astype("float64")
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -866,7 +868,7 @@ def write_sav(df: pd.DataFrame, instrument: str | Path | Instrument, path: str |
         if it is not None:
             labels[name] = inst.text(it.label, lang)[:256]
             sc = inst.scale_of(it)
-            if sc is not None:
+            if sc is not None and it.type == "select_one":
                 value_labels[name] = {float(o.value): o.label[lang] for o in [*sc.options, *sc.missing]}
                 if sc.missing and it.type == "select_one":
                     missing_ranges[name] = [float(v) for v in sc.missing_values][:3]

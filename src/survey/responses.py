@@ -595,7 +595,10 @@ def _convert_text(it: Item, s: pd.Series, problems: _Problems, first_row: int, c
                               "format the column as Text in Excel and paste the original numbers again",
                               first_row)
         if s.dtype == object:
-            num_cells = s.map(lambda v: isinstance(v, float) and abs(v) >= 1e15).to_numpy(dtype=bool)
+            # Excel keeps numbers as doubles (15-16 significant digits): an 18-digit NIP typed as a
+            # number is already rounded, whether openpyxl hands it over as float or int
+            num_cells = s.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+                              and abs(v) >= 1e15).to_numpy(dtype=bool)
             if num_cells.any():
                 idx = np.flatnonzero(num_cells)
                 problems.add_rows(idx, text.iloc[idx].tolist(), column_label,
@@ -626,6 +629,7 @@ def _convert_meta(s: pd.Series) -> pd.Series:
 
 
 _ID_RE = re.compile(r"^0\d|^\d{12,}$")
+_PSEUDONYM_RE = r"P[0-9a-f]{16}"
 
 
 def _looks_like_id(s: pd.Series) -> bool:
@@ -802,9 +806,12 @@ def _finish(inst, p, raw, out, mapping, *, keep_identifiers, identifiers, salt) 
         missing = [c for c in ids if c not in df.columns]
         if missing:
             raise DataError(f"{p}: identifiers= names column(s) {', '.join(missing)} that are not in the file")
-        key = get_salt(salt, synthetic=is_synthetic(df))
-        for c in ids:
-            df[c] = pseudonymise(df[c], key)
+        # a file written from already pseudonymised data must not be hashed a second time
+        todo = [c for c in ids if not df[c].dropna().astype(str).str.fullmatch(_PSEUDONYM_RE).all()]
+        if todo:
+            key = get_salt(salt, synthetic=is_synthetic(df))
+            for c in todo:
+                df[c] = pseudonymise(df[c], key)
     df.attrs["instrument"] = inst.id
     df.attrs["source_file"] = str(p)
     df.attrs["source"] = raw.source
