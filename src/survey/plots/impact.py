@@ -64,7 +64,9 @@ def coef_plot(table: pd.DataFrame, estimate: str = "coef", low: str = "ci_low", 
     if truth:
         tv = [truth.get(t, np.nan) for t in terms]
         ax.plot(tv, y, "D", mfc="none", mec="#c0392b", ms=8, label="truth" if lang == "en" else "nilai benar")
-        ax.legend(loc="best", frameon=False)
+        # below the axes, where it cannot cover an interval
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.6 / max(len(terms), 1)), ncol=2,
+                  frameon=False)
     if zero:
         ax.axvline(0, color="0.4", ls="--", lw=1)
     ax.set_yticks(y, names)
