@@ -1200,14 +1200,19 @@ def mixed(data: pd.DataFrame, formula: str, groups: str, re_formula: str | None 
     cov_re = res.cov_re
     cr = cov_re.to_numpy()
     info = np.zeros((len(fe), len(fe)))
+    sc = float(res.scale)
+    q = cr.shape[0]
     for Xg, Zg in zip(model.exog_li, model.exog_re_li):
-        Vg = Zg @ cr @ Zg.T + res.scale * np.eye(len(Xg))
-        info += Xg.T @ np.linalg.solve(Vg, Xg)
+        # Woodbury, valid for a singular cov_re: V_g^-1 = (I - Z Psi (s I + Z'Z Psi)^-1 Z') / s,
+        # so only q x q systems are solved (q = number of random effects)
+        XZ = Xg.T @ Zg
+        inner = np.linalg.solve(sc * np.eye(q) + (Zg.T @ Zg) @ cr, XZ.T)
+        info += (Xg.T @ Xg - XZ @ cr @ inner) / sc
     vc = np.linalg.inv(info)
     bse = pd.Series(np.sqrt(np.diag(vc)), index=fe.index)
-    q = stats.norm.ppf(1 - alpha / 2)
+    z = stats.norm.ppf(1 - alpha / 2)
     table = pd.DataFrame({"coef": fe, "se": bse, "z": fe / bse, "pvalue": 2 * stats.norm.sf(np.abs(fe / bse)),
-                          "ci_low": fe - q * bse, "ci_high": fe + q * bse})
+                          "ci_low": fe - z * bse, "ci_high": fe + z * bse})
     v0 = float(cr[0, 0])
     return Mixed(params=fe, bse=bse, cov_re=cov_re, scale=float(res.scale), llf=float(res.llf),
                  converged=True, icc=v0 / (v0 + float(res.scale)), method=attempts[-1].split(":")[0],
