@@ -1,6 +1,13 @@
 """Survey Workbench: design questionnaires, read field data, test scales, estimate program impact
-and share reports. See README.md for a tour."""
+and share reports. See README.md for a tour.
+
+The analysis modules (``survey.reliability``, ``survey.impact``, ``survey.skm``, ``survey.needs``,
+``survey.forms``, ``survey.privacy``, ``survey.plots``, ``survey.reports``, ``survey.simulate``) are
+imported on first use, so that the ``survey`` command starts quickly.
+"""
 from __future__ import annotations
+
+import importlib
 
 from .errors import DataError, InstrumentError, PlanError, SurveyError
 from .instrument import Instrument, builtin_names, load_instrument
@@ -8,7 +15,17 @@ from .responses import read_responses, score
 
 __version__ = "0.1.0"
 
+_SUBMODULES = {"forms", "impact", "needs", "plots", "privacy", "reliability", "reports", "simulate",
+               "skm", "widgets"}
+
 __all__ = [
     "DataError", "Instrument", "InstrumentError", "PlanError", "SurveyError",
-    "builtin_names", "load_instrument", "read_responses", "score",
+    "builtin_names", "load_instrument", "read_responses", "score", *sorted(_SUBMODULES),
 ]
+
+
+def __getattr__(name: str):
+    # PEP 562: `survey.skm` works without importing statsmodels for every CLI call.
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'survey' has no attribute {name!r}")

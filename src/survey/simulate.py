@@ -44,9 +44,9 @@ KECAMATAN = {
 """The 21 kecamatan of Kota Medan with their number of kelurahan (2009; 151 in all)."""
 
 SCALES = {
-    # name: units, employees per unit, waves, citizen responses per unit and wave
+     # name: units, employees per unit, waves, citizen responses per service unit and wave
     "small": dict(n_units=24, emp_per_unit=12, waves=5, skm_per_unit_wave=40),
-    "full": dict(n_units=40, emp_per_unit=50, waves=6, skm_per_unit_wave=85),
+    "full": dict(n_units=40, emp_per_unit=50, waves=6, skm_per_unit_wave=105),
 }
 
 # (unit_type, sector, prefix, share of units)
@@ -85,6 +85,7 @@ ITEM_NOISE_SD = 0.55
 REACTION_ITEM_SD = 0.45      # reaction and transfer items: short scales, answered right away
 WAVE_TREND = 0.03            # common change per wave
 SHARE_TRAINED = 0.6          # share of a treated unit's employees who complete leadership training
+SKM_UNIT_TYPES = ("kantor_lurah", "kantor_camat", "puskesmas", "rsud", "disdukcapil")
 SKM_MEAN, SKM_SD_UNIT, SKM_SD_PERSON, SKM_ITEM_SD = 2.95, 0.22, 0.35, 0.45
 SKM_B_MANAGERIAL = 0.40      # citizen satisfaction per point of unit mean managerial competence
 SKM_DIRECT = 0.05            # direct effect of adoption on citizen satisfaction (not via managerial)
@@ -365,8 +366,10 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 20261127, scale: str
 
     # ---- citizen SKM ---------------------------------------------------------------------
     n_cit = cfg["skm_per_unit_wave"]
-    c_unit = np.repeat(np.arange(n_units), W * n_cit)
-    c_wave = np.tile(np.repeat(waves, n_cit), n_units)
+    # SKM service units (DOMAIN.md): kantor camat, kantor lurah, puskesmas, RSUD, Disdukcapil
+    service = np.flatnonzero(units["unit_type"].isin(SKM_UNIT_TYPES).to_numpy())
+    c_unit = np.repeat(service, W * n_cit)
+    c_wave = np.tile(np.repeat(waves, n_cit), len(service))
     c_adopt = (first[c_unit] > 0) & (c_wave >= first[c_unit])
     u_skm = rng.normal(0, SKM_SD_UNIT, n_units)
     mc_shift = unit_mc_shift[c_unit * W + (c_wave - 1)]
@@ -452,7 +455,7 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 20261127, scale: str
             "employee_constructs": {k: dict(zip(["items", "mean", "sd_unit", "sd_employee", "sd_noise", "tau"], v))
                                     for k, v in EMPLOYEE_CONSTRUCTS.items()},
             "item_noise_sd": ITEM_NOISE_SD, "reaction_item_sd": REACTION_ITEM_SD, "wave_trend": WAVE_TREND, "share_trained": SHARE_TRAINED,
-            "skm": {"mean": SKM_MEAN, "sd_unit": SKM_SD_UNIT, "sd_person": SKM_SD_PERSON,
+            "skm": {"unit_types": list(SKM_UNIT_TYPES), "mean": SKM_MEAN, "sd_unit": SKM_SD_UNIT, "sd_person": SKM_SD_PERSON,
                     "item_sd": SKM_ITEM_SD, "offsets": SKM_OFFSETS, "wave_trend": 0.02},
             "learning": {"pre_mean": LEARNING_PRE_MEAN, "pre_sd": LEARNING_PRE_SD},
             "mess": {"p_blank": P_BLANK, "p_missing_code": P_MISSING_CODE, "missing_code": MISSING_CODE,
