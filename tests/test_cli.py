@@ -61,3 +61,94 @@ def test_demo_writes_files(tmp_path):
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "d" / "truth.json").exists()
     assert (tmp_path / "d" / "skm.csv").exists()
+
+
+# ------------------------------------------------------------------------------------------------
+# instruments travel: export, import, validate-data, salt, scan
+# ------------------------------------------------------------------------------------------------
+def test_instrument_export_and_import_round_trip(tmp_path):
+    from pyxform.xls2xform import convert
+
+    from survey import load_instrument
+
+    x = tmp_path / "es.xlsx"
+    p = survey("instrument", "export", "employee_survey", "--to", "xlsform", "-o", str(x))
+    assert p.returncode == 0, p.stderr
+    convert(xlsform=str(x))  # raises if pyxform rejects the form
+    y = tmp_path / "es.yaml"
+    p = survey("instrument", "import", str(x), "-o", str(y))
+    assert p.returncode == 0, p.stderr
+    assert "Nothing to add" in p.stdout
+    assert load_instrument(y) == load_instrument("employee_survey")
+    p = survey("instrument", "import", str(x), "-o", str(y))
+    assert p.returncode == 2 and "--force" in p.stderr
+    p = survey("instrument", "export", "skm_2017", "--to", "codebook", "-o", str(tmp_path / "cb.csv"))
+    assert p.returncode == 0 and (tmp_path / "cb.csv").read_text(encoding="utf-8-sig").startswith("position,name")
+    p = survey("instrument", "export", "skm_2017", "--to", "questionnaire", "--lang", "both",
+               "-o", str(tmp_path / "q.html"))
+    assert p.returncode == 0
+    assert "Bagaimana pendapat Saudara tentang kualitas sarana dan prasarana?" in (tmp_path / "q.html").read_text()
+    p = survey("instrument", "export", "skm_2017", "--to", "xlsform", "-o", str(tmp_path / "x.csv"))
+    assert p.returncode == 2 and "is written as .xlsx" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_instrument_import_foreign_form_lists_what_to_add(tmp_path):
+    import openpyxl
+
+    f = tmp_path / "kobo_form.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    ws.append(["type", "name", "label"])
+    ws.append(["select_one agree", "q1", "Saya puas"])
+    ws.append(["geopoint", "loc", "Lokasi"])
+    ch = wb.create_sheet("choices")
+    ch.append(["list_name", "name", "label"])
+    for k, lab in enumerate(["Tidak setuju", "Netral", "Setuju"], start=1):
+        ch.append(["agree", k, lab])
+    wb.save(f)
+    p = survey("instrument", "import", str(f), "-o", str(tmp_path / "i.yaml"))
+    assert p.returncode == 0, p.stderr
+    assert "Still to add" in p.stdout
+    assert "loc (geopoint)" in p.stdout and "no constructs" in p.stdout
+
+
+def test_validate_data_exit_codes(tmp_path, root):
+    src = root / "tests" / "fixtures" / "sources"
+    inst = str(src / "pelatihan_mini.yaml")
+    p = survey("validate-data", str(src / "kobo.csv"), "--instrument", inst)
+    assert p.returncode == 0 and "no problems" in p.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("REL1,REL2,_uuid\n4,7,a\n5,x,a\n", encoding="utf-8")
+    p = survey("validate-data", str(bad), "--instrument", inst, "--allow-missing-items")
+    assert p.returncode == 2
+    lines = p.stdout.strip().splitlines()
+    assert lines[0] == "file,row,column,value,problem,fix"
+    body = lines[1:]
+    assert len(body) == 3
+    assert body[0].startswith(f"{bad},2,REL2,7,")
+    assert body[1].startswith(f"{bad},3,REL2,x,")
+    assert body[2].startswith(f"{bad},3,_uuid,a,")
+    assert "Traceback" not in p.stderr
+    m = tmp_path / "map.yaml"
+    m.write_text("'Q1[SQ001]': REL1\n'Q1[SQ002]': REL2\n'Q1[SQ003]': REL3\n'Q1[SQ004]': REL4\nG1Q1: nip\n"
+                 "G1Q2: umur\nG3Q1: komentar\n", encoding="utf-8")
+    p = survey("validate-data", str(src / "limesurvey.csv"), "--instrument", inst, "--map", str(m),
+               "--recode", "A1=1,A2=2,A3=3,A4=4,A5=5,A9=9", "--allow-missing-items")
+    assert p.returncode == 0, p.stdout + p.stderr
+    p = survey("validate-data", str(tmp_path / "nope.csv"), "--instrument", inst)
+    assert p.returncode == 2 and "file not found" in p.stdout
+
+
+def test_salt_and_scan(tmp_path):
+    s = tmp_path / "salt"
+    p = survey("salt", "new", str(s))
+    assert p.returncode == 0 and len(s.read_text().strip()) >= 40
+    p = survey("salt", "new", str(s))
+    assert p.returncode == 2 and "already exists" in p.stderr
+    h = tmp_path / "r.html"
+    h.write_text("<p>hubungi 0812-3456-7890</p>", encoding="utf-8")
+    p = survey("scan", str(h))
+    assert p.returncode == 2 and "phone 08**********90" in p.stdout and "3456" not in p.stdout
+    h.write_text("<p>IKM 88.31</p>", encoding="utf-8")
+    assert survey("scan", str(h)).returncode == 0

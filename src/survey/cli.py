@@ -64,6 +64,142 @@ def _instrument_validate(args) -> int:
     return 0
 
 
+def _instrument_export(args) -> int:
+    from . import forms
+
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    allowed = {"xlsform": (".xlsx",), "codebook": (".csv", ".xlsx"), "questionnaire": (".html", ".htm", ".pdf")}
+    if suffix not in allowed[args.to]:
+        raise InstrumentError(f"-o {out}: a {args.to} is written as {' or '.join(allowed[args.to])}")
+    if args.to == "xlsform":
+        forms.to_xlsform(args.name, out)
+        print(f"XLSForm written to {out} (checked with pyxform); upload it to KoboToolbox or ODK Central")
+    elif args.to == "codebook":
+        forms.write_codebook(args.name, out)
+        print(f"Codebook written to {out}")
+    else:
+        forms.write_questionnaire(args.name, out, args.lang or "id")
+        print(f"Questionnaire ({args.lang or 'id'}) written to {out}")
+    return 0
+
+
+def _instrument_import(args) -> int:
+    from .forms import from_xlsform
+
+    out = Path(args.output)
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise InstrumentError(f"-o {out}: write the instrument as a .yaml file")
+    if out.exists() and not args.force:
+        raise InstrumentError(f"-o {out}: the file exists; choose another name or pass --force")
+    inst, todo = from_xlsform(args.form)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(inst.to_yaml(), encoding="utf-8")
+    tmp.replace(out)
+    print(f"{out}: instrument {inst.id!r} v{inst.version}, {len(inst.items)} items, "
+          f"{len(inst.scales)} scales, {len(inst.constructs)} constructs")
+    if todo:
+        print(f"Still to add ({len(todo)}):")
+        for line in todo:
+            print(f"  - {line}")
+    else:
+        print("Nothing to add: the form carries everything the workbench needs.")
+    return 0
+
+
+def _read_mapping(path: str | None) -> dict[str, str] | None:
+    """--map FILE: YAML mapping or a two-column CSV (file column, item name)."""
+    if not path:
+        return None
+    import csv
+
+    import yaml
+
+    from .errors import DataError
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except OSError as err:
+        raise DataError(f"--map {p}: cannot read it ({err.strerror})") from None
+    if p.suffix.lower() == ".csv":
+        rows = [r for r in csv.reader(text.splitlines()) if r]
+        if rows and rows[0][:2] in (["column", "item"], ["file_column", "item"]):
+            rows = rows[1:]
+        data = {r[0].strip(): r[1].strip() for r in rows if len(r) >= 2}
+    else:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise DataError(f"--map {p}: not valid YAML ({err})") from None
+    if not isinstance(data, dict) or not data:
+        raise DataError(f"--map {p}: give one 'file column: item name' pair per line")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _read_recode(text: str | None) -> dict[str, int] | None:
+    """--recode "A1=1,A2=2": answer codes of the file -> scale values."""
+    if not text:
+        return None
+    from .errors import DataError
+
+    out = {}
+    for part in text.split(","):
+        k, sep, v = part.partition("=")
+        if not sep or not v.strip().lstrip("-").isdigit():
+            raise DataError(f"--recode {text!r}: write code=value pairs separated by commas, e.g. A1=1,A2=2")
+        out[k.strip()] = int(v)
+    return out
+
+
+def _validate_data(args) -> int:
+    import csv
+
+    from .responses import validate_data
+
+    rep = validate_data(args.file, args.instrument, source=args.source, sheet=args.sheet,
+                        header_row=args.header_row, encoding=args.encoding, sep=args.sep,
+                        columns=_read_mapping(args.map), recode=_read_recode(args.recode), id_column=args.id_column,
+                        required_items=not args.allow_missing_items)
+    if rep.empty:
+        print(f"{args.file}: no problems found")
+        return 0
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow(list(rep.columns))
+    for r in rep.itertuples(index=False):
+        w.writerow(["" if v is None or (isinstance(v, float) and v != v) else
+                    str(int(v)) if isinstance(v, float) else str(v).replace("\n", " ") for v in r])
+    sys.stdout.flush()
+    print(f"{args.file}: {len(rep)} problem(s)", file=sys.stderr)
+    return 2
+
+
+def _salt_new(args) -> int:
+    from .privacy import write_salt_file
+
+    p = write_salt_file(args.path)
+    print(f"New salt written to {p} (readable by you only). Keep it outside the project, never share it, "
+          f"and set SURVEY_SALT_FILE={p}")
+    return 0
+
+
+def _scan(args) -> int:
+    from .privacy import scan_for_identifiers
+
+    found = 0
+    for f in args.files:
+        r = scan_for_identifiers(f)
+        for row in r.itertuples(index=False):
+            print(f"{row.file}:{row.line}:{row.column}: {row.kind} {row.match}")
+        found += len(r)
+    if found:
+        print(f"{found} identifier-like text(s) found", file=sys.stderr)
+        return 2
+    print("no identifiers found")
+    return 0
+
+
 def _demo(args) -> int:
     from .simulate import generate
 
@@ -105,6 +241,44 @@ def build_parser() -> argparse.ArgumentParser:
     x = si.add_parser("validate", help="check an instrument YAML file (exit 2 lists every problem)")
     x.add_argument("file")
     x.set_defaults(func=_instrument_validate)
+    x = si.add_parser("export", help="write an XLSForm, a codebook or a printable questionnaire")
+    x.add_argument("name", help="built-in name or YAML file")
+    x.add_argument("--to", required=True, choices=["xlsform", "codebook", "questionnaire"])
+    x.add_argument("-o", "--output", required=True,
+                   help="xlsform: .xlsx; codebook: .csv or .xlsx; questionnaire: .html or .pdf")
+    x.add_argument("--lang", choices=["id", "en", "both"], help="questionnaire language (default id)")
+    x.set_defaults(func=_instrument_export)
+    x = si.add_parser("import", help="read an XLSForm into an instrument YAML; says what is still missing")
+    x.add_argument("form", help="XLSForm .xlsx (e.g. downloaded from KoboToolbox)")
+    x.add_argument("-o", "--output", required=True, help="instrument YAML to write")
+    x.add_argument("--force", action="store_true", help="overwrite the output file")
+    x.set_defaults(func=_instrument_import)
+
+    x = sub.add_parser("validate-data", help="check a response file against an instrument "
+                       "(exit 2 lists every problem as CSV: file,row,column,value,problem,fix)")
+    x.add_argument("file", help="CSV, XLSX or SAV export")
+    x.add_argument("--instrument", required=True, help="built-in name or YAML file")
+    x.add_argument("--source", default="auto", choices=["auto", "plain", "kobo", "odk", "google", "limesurvey", "spss"])
+    x.add_argument("--sheet", help="worksheet name (default the first)")
+    x.add_argument("--header-row", type=int, help="spreadsheet row with the column names (default detected)")
+    x.add_argument("--encoding", help="text encoding when not UTF-8, e.g. cp1252")
+    x.add_argument("--sep", help="delimiter when detection is wrong, e.g. ';'")
+    x.add_argument("--map", help="YAML or CSV: file column -> item name (LimeSurvey codes such as Q1[SQ001])")
+    x.add_argument("--recode", help="answer codes to scale values, e.g. A1=1,A2=2,A3=3")
+    x.add_argument("--id-column", help="respondent id column checked for duplicates")
+    x.add_argument("--allow-missing-items", action="store_true", help="do not report item columns absent from the file")
+    x.set_defaults(func=_validate_data)
+
+    x = sub.add_parser("salt", help="create the secret salt used to pseudonymise NIP/NIK")
+    ss = x.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    y = ss.add_parser("new", help="write a new random salt file (never overwrites)")
+    y.add_argument("path")
+    y.set_defaults(func=_salt_new)
+
+    x = sub.add_parser("scan", help="look for NIP, NIK, phone numbers and e-mail addresses in HTML/CSV/XLSX "
+                       "files (exit 2 when any is found)")
+    x.add_argument("files", nargs="+")
+    x.set_defaults(func=_scan)
 
     x = sub.add_parser("demo", help="write synthetic Kota Medan demo data with a known truth")
     x.add_argument("--out", default="data/demo", help="folder (default data/demo)")
@@ -126,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         if getattr(args, "command", None) == "instrument":
-            parser.error("instrument needs an action: list, show or validate")
+            parser.error("instrument needs an action: list, show, validate, export or import")
+        if getattr(args, "command", None) == "salt":
+            parser.error("salt needs an action: new")
         parser.print_help()
         return 2
     try:

@@ -762,7 +762,8 @@ def _read(path, instrument, opts: _Opts, problems: _Problems | None = None):
             for c in cols[1:]:
                 mapping.pop(c)
     if not mapping:
-        hint = (" LimeSurvey codes such as Q1[SQ001] need columns={'Q1[SQ001]': 'MOT1', ...}."
+        hint = (" LimeSurvey codes such as Q1[SQ001] need columns={'Q1[SQ001]': 'MOT1', ...} "
+                "(survey validate-data --map MAP.yaml)."
                 if raw.source == "limesurvey" else "")
         problems.fatal(
             f"no column matches an item of instrument {inst.id!r} (expected e.g. "
