@@ -324,6 +324,7 @@ def test_staggered_gt_against_2x2_regressions(panel):
     a["D"] = ((a["first"] > 0) & (a["time"] >= a["first"])).astype(float)
     assert r.twfe.att == pytest.approx(im.twfe(a, "y", "unit", "time", "D", cluster="unit").att, abs=1e-12)
     assert "Goodman-Bacon" in r.note
+    assert "Only 10 units" in r.warning
 
 
 def _did_fixture(pre_trend: bool = False) -> pd.DataFrame:

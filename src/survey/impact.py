@@ -821,7 +821,8 @@ def event_study(data: pd.DataFrame, outcome: str, unit: str, time: str, first_tr
     the end points are binned (e <= -leads and e >= lags). Never-treated units (``first_treated``
     missing, 0 or inf) have all dummies 0. Pre-trend test: Wald F = b'V^(-1) b / q on the lead
     coefficients with the chosen (cluster-robust) V, referred to F(q, G - 1) when clustered
-    (F(q, n - k) otherwise). Under heterogeneous effects across cohorts these coefficients can
+    (F(q, n - k) otherwise; with ``se="cr2"`` the denominator df is the mean Satterthwaite df of
+    the leads, an approximation to the HTZ test of Pustejovsky & Tipton 2018). Under heterogeneous effects across cohorts these coefficients can
     be contaminated (Sun & Abraham 2021); :func:`staggered` does not have that problem.
     Missing data: rows missing outcome, unit or time are dropped; ``first_treated`` missing means never.
     """
@@ -1099,7 +1100,9 @@ def staggered(data: pd.DataFrame, outcome: str, unit: str, time: str, first_trea
                      ci_high=float(r["ci_high"]), pvalue=float(r["pvalue"]), att_gt=gt, simple=simple,
                      dynamic=dynamic, group=group, calendar=calendar, twfe=tw, n_units=n,
                      n_dropped_units=int(n_all - n), control=control, note=note,
-                     warning=_few_cluster_warning(n, "influence-function (normal)"))
+                     warning=(f"Only {n} units: the influence-function standard errors use the normal "
+                              f"distribution and can be too small with fewer than {FEW_CLUSTERS} units; "
+                              f"compare with twfe(..., se='cr2') or se='wild'.") if n < FEW_CLUSTERS else "")
 
 
 # --------------------------------------------------------------------------------------------
