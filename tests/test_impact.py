@@ -234,6 +234,15 @@ def test_wild_matches_wildboottest_full_enumeration(panel):
     assert fit.wild["ci_low"] == r.ci_low
 
 
+def test_twfe_wild_with_absorbed_unit_effects_matches_dummies(panel):
+    # Unit effects absorbed by demeaning must give the bootstrap of the full dummy model.
+    # wildboottest 0.3.2 on smf.ols('y ~ D + C(unit) + C(time)', p), B=2000 (full enumeration),
+    # cluster=unit codes, param='D' -> statistic 0.614894, p-value 0.603516 (= 618/1024)
+    r = im.twfe(panel, "y", "unit", "time", "D", cluster="unit", se="wild", B=2000, weights="rademacher")
+    assert r.pvalue == pytest.approx(618 / 1024, abs=1e-12)
+    assert r.att / r.se == pytest.approx(0.614894, abs=1e-6)
+
+
 def test_wild_webb_seeded(panel):
     a = im.did(panel, "y", "treated", "post", cluster="unit", controls=["x"], se="wild", B=199, seed=3)
     b = im.did(panel, "y", "treated", "post", cluster="unit", controls=["x"], se="wild", B=199, seed=3)
@@ -644,3 +653,21 @@ def test_plots_return_figures(panel):
     texts = [t.get_text() for t in fig4.axes[0].texts]
     assert texts == ["4,10", "3,50", "4,00"]  # the missing cell stays blank
     matplotlib.pyplot.close("all")
+
+
+# ---------------------------------------------------------------- panel helpers
+
+def test_unit_wave_means_and_adoption_waves(panel):
+    m = im.unit_wave_means(panel, "y", unit="unit", time="time", keep=("first",))
+    assert len(m) == 40 and set(m.columns) == {"unit", "time", "y", "n", "first"}
+    u0 = panel[(panel["unit"] == "U00") & (panel["time"] == 1)]
+    row = m[(m["unit"] == "U00") & (m["time"] == 1)].iloc[0]
+    assert row["y"] == pytest.approx(u0["y"].mean(), abs=1e-12) and row["n"] == len(u0)
+    bad = panel.assign(first=np.arange(len(panel)))
+    with pytest.raises(DataError, match="differs within unit"):
+        im.unit_wave_means(bad, "y", unit="unit", time="time", keep=("first",))
+    rec = pd.DataFrame({"unit_id": ["A", "A", "B", "C"], "wave": [3, 2, 4, 1],
+                        "program": ["kepemimpinan", "kepemimpinan", "kepemimpinan", "teknis_sektor"]})
+    assert im.adoption_waves(rec, "kepemimpinan").to_dict() == {"A": 2, "B": 4}
+    with pytest.raises(DataError, match="does not occur"):
+        im.adoption_waves(rec, "layanan_digital")
