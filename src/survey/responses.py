@@ -321,8 +321,19 @@ def _read_csv(path: Path, inst: Instrument, matcher: _Matcher, opts: dict, probl
     # so NIP and codes with leading zeros keep every digit.
     item_cols = {n for n in names if (i := _col_item(n, matcher, columns)) is not None
                  and inst.item(i).type in ("select_one", "integer", "decimal")}
-    dtype = {n: "str" for n in names if n not in item_cols}
-    na_values = {n: _BLANKS for n in item_cols}
+    # Metadata: let the parser type numbers (fast, compact) except columns that hold identifiers
+    # or codes whose leading zeros matter, judged by name and by a sample of rows.
+    text_cols = {n for n in names if n not in item_cols and
+                 (_col_item(n, matcher, columns) is not None or _ID_NAME.search(n))}
+    try:
+        sample = pd.read_csv(path, sep=sep, encoding=enc, header=None, names=names, skiprows=k + 1,
+                             nrows=2000, dtype=str, keep_default_na=False, engine="c")
+        text_cols |= {n for n in names if n not in item_cols
+                      and sample[n].astype(str).str.match(_ID_RE).any()}
+    except Exception:  # the full read below reports what is wrong with the file
+        text_cols |= {n for n in names if n not in item_cols}
+    dtype = {n: "str" for n in text_cols}
+    na_values = {n: (_BLANKS if n in item_cols else [""]) for n in names if n not in text_cols}
     try:
         frame = pd.read_csv(path, sep=sep, encoding=enc, header=None, names=names, skiprows=k + 1,
                             dtype=dtype, keep_default_na=False, na_values=na_values, engine="c",
@@ -523,8 +534,14 @@ def _convert_coded(name: str, it: Item, s: pd.Series, inst: Instrument, option_m
             problems.add_rows(idx[rest], [v for v, d in zip(shown, rest) if d], column_label,
                               f"not a code of scale {it.scale} ({allowed_txt}) nor one of its labels",
                               "correct the answer or leave the cell empty", first_row)
-    arr = np.where(bad | np.isin(arr, np.array(sc.missing_values, dtype="float64")), np.nan, arr)
-    return pd.array(pd.Series(arr, index=s.index).round(), dtype="Int64")
+    mask = bad | np.isnan(arr) | np.isin(arr, np.array(sc.missing_values, dtype="float64"))
+    return _int_array(arr, mask)
+
+
+def _int_array(arr: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
+    """Nullable Int64 straight from floats and a missing mask (no per-value work)."""
+    values = np.where(mask, 0, np.round(np.nan_to_num(arr))).astype(np.int64)
+    return pd.arrays.IntegerArray(values, mask.astype(bool))
 
 
 def _convert_number(it: Item, s: pd.Series, problems: _Problems, first_row: int, column_label: str) -> pd.Series:
@@ -610,9 +627,18 @@ def _convert_text(it: Item, s: pd.Series, problems: _Problems, first_row: int, c
 
 def _convert_meta(s: pd.Series) -> pd.Series:
     """Metadata: numbers get their natural type, true/false becomes boolean, the rest text."""
-    text = _as_text(s) if s.dtype == object or not pd.api.types.is_string_dtype(s.dtype) else \
-        s.fillna("").astype(str).str.strip()
-    text = text.where(text != "", None)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("boolean")
+    if pd.api.types.is_numeric_dtype(s.dtype):  # typed by the CSV parser already
+        f = s.astype("float64").to_numpy()
+        finite = f[~np.isnan(f)]
+        whole = bool(np.all(finite == np.round(finite))) and (finite.size == 0 or np.abs(finite).max() < 2**53)
+        return pd.array(f, dtype="Int64" if whole else "Float64")
+    if isinstance(s.dtype, pd.StringDtype):  # CSV text, kept as read
+        text = s.where(s.notna() & (s != ""), None)
+    else:  # XLSX / SAV cells: numbers, dates and text mixed
+        text = _as_text(s)
+        text = text.where(text != "", None)
     present = text.dropna()
     if len(present) == 0:
         return pd.array([None] * len(text), dtype="string")
@@ -629,6 +655,7 @@ def _convert_meta(s: pd.Series) -> pd.Series:
 
 
 _ID_RE = re.compile(r"^0\d|^\d{12,}$")
+_ID_NAME = re.compile(r"(^|_)(id|nip|nik|uuid|key|kode|code|hp|phone|telepon|telp)($|_)|_id$|^id_", re.IGNORECASE)
 _PSEUDONYM_RE = r"P[0-9a-f]{16}"
 
 
@@ -678,7 +705,7 @@ def _check_ids(df: pd.DataFrame, problems: _Problems, first_row: int, id_column:
 
 
 def _dups(s: pd.Series, col: str, problems: _Problems, first_row: int, problem: str, fix: str) -> None:
-    text = _as_text(s)
+    text = s.fillna("") if isinstance(s.dtype, pd.StringDtype) else _as_text(s)
     present = text.ne("")
     dup = text.duplicated(keep="first") & present
     if not dup.any():
@@ -922,7 +949,7 @@ def score(df: pd.DataFrame, instrument: str | Path | Instrument, constructs: lis
     Missing data: NA items are skipped (person-mean over answered items, "prorating").
     """
     inst = load_instrument(instrument)
-    out = df.copy()
+    out = df.copy(deep=False)  # new columns only; the caller's frame and its values stay untouched
     for cid in constructs or list(inst.constructs):
         items = inst.items_of(cid)
         missing = [i.name for i in items if i.name not in df.columns]
@@ -931,12 +958,16 @@ def score(df: pd.DataFrame, instrument: str | Path | Instrument, constructs: lis
                             f"are not in the data; read the file with read_responses() first")
         block = np.empty((len(df), len(items)), dtype="float64")
         for k, it in enumerate(items):
-            x = pd.to_numeric(df[it.name], errors="coerce").astype("float64").to_numpy()
+            col = df[it.name]
+            if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+                col = pd.to_numeric(col, errors="coerce")
+            x = col.to_numpy(dtype="float64", na_value=np.nan)
             sc = inst.scales[it.scale]
             block[:, k] = reverse_code(x, sc.min, sc.max) if it.reverse else x
-        n_ans = (~np.isnan(block)).sum(axis=1)
+        answered = ~np.isnan(block)
+        n_ans = answered.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.nansum(block, axis=1) / n_ans
+            mean = np.where(answered, block, 0.0).sum(axis=1) / n_ans
         mean = np.where(n_ans >= inst.constructs[cid].min_answered, mean, np.nan)
         out[cid] = pd.Series(mean, index=df.index)
     return out
