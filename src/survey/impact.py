@@ -945,7 +945,7 @@ def _se_from_inf(f: np.ndarray) -> float:
 
 
 def staggered(data: pd.DataFrame, outcome: str, unit: str, time: str, first_treated: str,
-              control: str = "never", alpha: float = 0.05, cluster: str | None = None) -> Staggered:
+              control: str = "never", alpha: float = 0.05) -> Staggered:
     """Callaway & Sant'Anna (2021) difference in differences with staggered adoption (no covariates).
 
     ``data`` is a balanced panel with one row per unit and period (aggregate individual answers to
@@ -961,8 +961,13 @@ def staggered(data: pd.DataFrame, outcome: str, unit: str, time: str, first_trea
     ATT(g,t) weighted by cohort size), ``dynamic`` (by event time e = t - g), ``group`` (per cohort,
     then weighted) and ``calendar`` (per period, then averaged); the influence of estimated weights
     is included. The headline ``att`` is the simple aggregation. Units already treated in the first
-    period are dropped (no pre-period), as R did does. Intervals are pointwise (no uniform band).
+    period are dropped (no pre-period), as R did does; adoption after the last period counts as
+    never treated. Intervals are pointwise normal (no uniform band). Units are the clusters: the
+    influence functions are per unit. Checked against R did 2.5.1 (``est_method = "reg"``, which
+    without covariates equals its "dr" and "ipw") to 1e-12.
     A TWFE estimate on the same panel is given beside it (``.twfe``) with a note.
+    Missing data: units with a missing outcome in any period are dropped (``n_dropped_units``;
+    the estimator needs a balanced panel).
     """
     where = "staggered"
     if control not in ("never", "notyet"):
