@@ -658,7 +658,7 @@ UI = {
         "filter": "Tampilkan", "all": "(semua)", "none": "(tanpa konstruk)", "name": "Nama", "type": "Tipe",
         "scale": "Skala", "construct": "Konstruk", "reverse": "Butir dibalik (R)", "required": "Wajib diisi",
         "label": "Teks", "hint": "Petunjuk", "add": "Tambah", "remove": "Hapus", "up": "Naik", "down": "Turun",
-        "id": "Id", "min_answered": "Min. terjawab", "new_id": "Id baru", "options": "Pilihan (nilai | teks id | teks en)",
+        "id": "Id", "min_answered": "Min. terjawab", "new_id": "Id baru", "options": "Pilihan",
         "missing": "Kode hilang", "version": "Versi", "title": "Judul", "save_path": "Simpan ke",
         "save": "Simpan YAML", "xlsform": "Ekspor XLSForm", "codebook": "Ekspor codebook",
         "valid": "✓ Instrumen valid", "problems": "{n} masalah: perbaiki sebelum menyimpan",
@@ -679,7 +679,7 @@ UI = {
         "filter": "Show", "all": "(all)", "none": "(no construct)", "name": "Name", "type": "Type",
         "scale": "Scale", "construct": "Construct", "reverse": "Reverse-keyed (R)", "required": "Required",
         "label": "Text", "hint": "Hint", "add": "Add", "remove": "Remove", "up": "Up", "down": "Down",
-        "id": "Id", "min_answered": "Min. answered", "new_id": "New id", "options": "Options (value | text id | text en)",
+        "id": "Id", "min_answered": "Min. answered", "new_id": "New id", "options": "Options",
         "missing": "Missing codes", "version": "Version", "title": "Title", "save_path": "Save to",
         "save": "Save YAML", "xlsform": "Export XLSForm", "codebook": "Export codebook",
         "valid": "✓ Valid instrument", "problems": "{n} problem(s): fix them before saving",
@@ -801,7 +801,7 @@ class InstrumentDesigner:
         # -- scales tab
         self.scale_list = _cls(w.Select(rows=10, layout=L(width="200px")), "survey-designer-scale-list")
         self.scale_id = _cls(w.Text(description=t["id"], continuous_update=False, style=DESC), "survey-designer-scale-id")
-        self.scale_options = _cls(w.Textarea(description=t["scale"], layout=L(width="560px", height="150px"), style=DESC),
+        self.scale_options = _cls(w.Textarea(description=t["options"], layout=L(width="560px", height="150px"), style=DESC),
                                   "survey-designer-scale-options")
         self.scale_missing = _cls(w.Textarea(description=t["missing"], layout=L(width="560px", height="60px"), style=DESC),
                                   "survey-designer-scale-missing")
@@ -817,7 +817,7 @@ class InstrumentDesigner:
         # -- preview and info tabs
         self.preview_lang = _cls(w.ToggleButtons(options=[("Bahasa Indonesia", "id"), ("English", "en")],
                                                  description=t["lang"]), "survey-designer-preview-lang")
-        self.preview = _cls(w.HTML(), "survey-designer-preview")
+        self.preview = _cls(w.HTML(layout=L(max_height="560px", overflow="auto")), "survey-designer-preview")
         preview_tab = w.VBox([self.preview_lang, self.preview])
         self.inst_id = _cls(w.Text(description=t["id"], continuous_update=False, style=DESC), "survey-designer-id")
         self.version = _cls(w.Text(description=t["version"], style=DESC), "survey-designer-version")
@@ -1022,7 +1022,7 @@ class InstrumentDesigner:
         self.item_text.children = [*self.label_boxes.values(), *self.hint_boxes.values()]
         self.info_text.children = list(self.title_boxes.values())
         self.construct_text.children = construct_boxes
-        self.scale_help.value = ("<span style='color:#555;font-size:90%'>"
+        self.scale_help.value = ("<span style='color:#555;font-size:90%;margin-left:104px'>"
                                  + html.escape("value | " + " | ".join(f"{names.get(lg, lg)} ({lg})" for lg in langs))
                                  + "</span>")
         self.inst_id.value = str(self.draft.get("id", ""))

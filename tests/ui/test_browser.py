@@ -53,6 +53,18 @@ def test_designer_edits_a_label_and_saves_yaml(page, jupyter_lab, screenshots):
     page.locator("button.survey-designer-save").click()
     page.locator(".survey-designer-message", has_text="training_reaction.yaml").wait_for(timeout=20_000)
     page.locator(".survey-designer").screenshot(path=str(screenshots / "designer.png"))
+    # the preview shows the questionnaire in the language asked for, with the edit
+    page.locator(".survey-designer-tabs .lm-TabBar-tab", has_text="Pratinjau").click()
+    page.locator(".survey-designer-preview-lang button", has_text="English").click()
+    page.locator(".survey-designer-preview", has_text=new_label).wait_for(timeout=20_000)
+    page.locator(".survey-designer").screenshot(path=str(screenshots / "designer-preview.png"))
+    page.locator(".survey-designer-tabs .lm-TabBar-tab", has_text="Konstruk").click()
+    assert page.locator(".survey-designer-construct-list option").all_inner_texts() == [
+        "relevance", "applicability", "facilitator", "organisation"]
+    page.locator(".survey-designer-tabs .lm-TabBar-tab", has_text="Skala").click()
+    assert page.locator(".survey-designer-scale-options textarea").input_value().startswith(
+        "1 | Sangat tidak setuju | Strongly disagree")
+    page.locator(".survey-designer").screenshot(path=str(screenshots / "designer-scales.png"))
 
     saved = yaml.safe_load(target.read_text(encoding="utf-8"))
     assert saved["items"][0]["name"] == "REL1"
