@@ -963,8 +963,8 @@ def staggered(data: pd.DataFrame, outcome: str, unit: str, time: str, first_trea
     is included. The headline ``att`` is the simple aggregation. Units already treated in the first
     period are dropped (no pre-period), as R did does; adoption after the last period counts as
     never treated. Intervals are pointwise normal (no uniform band). Units are the clusters: the
-    influence functions are per unit. Checked against R did 2.5.1 (``est_method = "reg"``, which
-    without covariates equals its "dr" and "ipw") to 1e-12.
+    influence functions are per unit. Checked against R did 2.5.1 with ``est_method = "reg"`` to
+    1e-12 (without covariates its "dr" and "ipw" give the same point estimates).
     A TWFE estimate on the same panel is given beside it (``.twfe``) with a note.
     Missing data: units with a missing outcome in any period are dropped (``n_dropped_units``;
     the estimator needs a balanced panel).
