@@ -518,6 +518,28 @@ def test_ordinal_against_polr():
                                rtol=1e-6)
 
 
+def test_ordinal_against_clm():
+    o = _ordinal()
+    # R: library(ordinal); o$item <- factor(o$item, ordered=TRUE)
+    #    m <- clm(item ~ x1 + g, data=o, link="logit", control=clm.control(gradTol=1e-10))
+    #    coef(m); sqrt(diag(vcov(m))); logLik(m)      (analytic Hessian, so the SEs are exact)
+    r = im.ordinal(o, "item ~ x1 + g")
+    np.testing.assert_allclose(r.params.to_numpy(), [1.097242993008940, 0.876007021043585], rtol=1e-6)
+    np.testing.assert_allclose(r.cutpoints.to_numpy(), [-2.089144351777691, -0.572706698376466,
+                                                        0.710601782133725, 2.134910573902131], rtol=1e-6)
+    np.testing.assert_allclose(r.table["se"].to_numpy(),
+                               [0.124131193269315, 0.214479964829101, 0.213896955269251, 0.165669243098704,
+                                0.165901934304323, 0.202657717820378], rtol=1e-6)
+    assert r.llf == pytest.approx(-422.844293992301, abs=1e-8)
+    p = im.ordinal(o, "item ~ x1 + g", distr="probit")
+    # R: clm(..., link="probit", control=clm.control(gradTol=1e-10))
+    np.testing.assert_allclose(p.params.to_numpy(), [0.638116005813681, 0.509119026818125], rtol=1e-6)
+    np.testing.assert_allclose(p.table["se"].to_numpy(),
+                               [0.0697521604290519, 0.1248085214513369, 0.1177850211808705, 0.0982080700545406,
+                                0.0978721504667424, 0.1124894837118127], rtol=1e-6)
+    assert p.llf == pytest.approx(-422.896206357508, abs=1e-8)
+
+
 def test_ordinal_categorical_predictor_against_polr():
     o = _ordinal()
     o["grp"] = ["a", "b", "c"] * 100
