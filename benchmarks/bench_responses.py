@@ -91,17 +91,27 @@ def write_csv(path: Path, rows: int, seed: int = 1) -> None:
     os.replace(tmp, path)
 
 
-def run(step: str, csv: Path, inst: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", STEP, str(csv), str(inst), step], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SystemExit(f"{step} failed:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run(step: str, csv: Path, inst: Path, repeat: int) -> dict:
+    """Best time of ``repeat`` fresh processes (the machine is shared), largest peak memory."""
+    best: dict | None = None
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", STEP, str(csv), str(inst), step], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(f"{step} failed:\n{out.stderr}")
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        if best is None:
+            best = r
+        else:
+            best["seconds"] = min(best["seconds"], r["seconds"])
+            best["peak_mb"] = max(best["peak_mb"], r["peak_mb"])
+    return best
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--dir", default="/tmp/survey-bench")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per step; the best time is shown")
     args = ap.parse_args()
     d = Path(args.dir)
     d.mkdir(parents=True, exist_ok=True)
@@ -112,12 +122,12 @@ def main() -> None:
         t = time.perf_counter()
         write_csv(csv, args.rows)
         print(f"wrote {csv} ({csv.stat().st_size / 2**20:.0f} MB) in {time.perf_counter() - t:.0f} s")
-    base = run("read_csv", csv, inst)
+    base = run("read_csv", csv, inst, args.repeat)
     print(f"{'step':16s} {'seconds':>8s} {'x read_csv':>10s} {'peak MB':>8s} {'x frame':>8s}")
     print(f"{'pandas.read_csv':16s} {base['seconds']:8.2f} {1:10.2f} {base['peak_mb']:8.0f} "
           f"{base['peak_mb'] / base['frame_mb']:8.2f}   (frame {base['frame_mb']:.0f} MB)")
     for step in ("read_responses", "read_score", "validate_data"):
-        r = run(step, csv, inst)
+        r = run(step, csv, inst, args.repeat)
         print(f"{step:16s} {r['seconds']:8.2f} {r['seconds'] / base['seconds']:10.2f} {r['peak_mb']:8.0f} "
               f"{r['peak_mb'] / base['frame_mb']:8.2f}")
 

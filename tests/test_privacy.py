@@ -165,3 +165,15 @@ def test_demo_comments_are_scrubbed(demo_dir):
     df = pd.read_csv(demo_dir / "training_reaction.csv", dtype=str, keep_default_na=False)
     assert not scan_text("\n".join(df["comment"])).empty  # the demo plants phone numbers and e-mails ...
     assert scan_text("\n".join(scrub_text(df["comment"]))).empty  # ... and scrubbing removes them all
+
+
+def test_google_forms_email_column_is_pseudonymised(tmp_path):
+    f = tmp_path / "g.csv"
+    f.write_text('"Timestamp","Email Address","The content matches my tasks."\n'
+                 '"2024/03/05 10:00:00 AM GMT+7","Budi@Medan.go.id","Agree"\n', encoding="utf-8")
+    df = read_responses(f, SRC / "pelatihan_mini.yaml", salt="s" * 20)
+    assert df["REL1"].tolist() == [4]
+    assert df["Email Address"].iloc[0] == pseudonym("budi@medan.go.id", "s" * 20)  # case-folded
+    assert df.attrs["pseudonymised"] == ["Email Address"]
+    kept = read_responses(f, SRC / "pelatihan_mini.yaml", keep_identifiers=True)
+    assert kept["Email Address"].iloc[0] == "Budi@Medan.go.id"

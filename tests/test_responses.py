@@ -114,3 +114,29 @@ def test_score_hand_computed():
 def test_score_missing_column_is_clear():
     with pytest.raises(DataError, match="REL2"):
         score(pd.DataFrame({"REL1": [1]}), "training_reaction", constructs=["relevance"])
+
+
+def test_metadata_types(demo_dir, tmp_path):
+    df = read_responses(demo_dir / "employee_survey.csv", "employee_survey")
+    assert str(df["wave"].dtype) == "Int64" and str(df["synthetic"].dtype) == "boolean"
+    assert str(df["first_treated"].dtype) == "Int64" and df["first_treated"].isna().any()
+    assert isinstance(df["respondent_id"].dtype, pd.StringDtype)
+    # codes with leading zeros and long digit strings stay text, found by a sample of rows or by name
+    f = tmp_path / "m.csv"
+    f.write_text("kode,telp,REL1,skor,kode_unit\n007,081234567890,4,1.5,12\n010,081234567891,5,,13\n", encoding="utf-8")
+    m = read_responses(f, "training_reaction")
+    assert m["kode"].tolist() == ["007", "010"]
+    assert m["telp"].tolist() == ["081234567890", "081234567891"]
+    assert str(m["skor"].dtype) == "Float64" and pd.isna(m["skor"].iloc[1])
+    assert m["kode_unit"].tolist() == [12, 13]  # plain numbers without leading zeros are numbers
+    # an id column (by name) is parsed as text first, so a leading zero after the sampled rows still counts
+    g = tmp_path / "g.csv"
+    g.write_text("unit_id,REL1\n" + "12,4\n" * 2500 + "007,4\n", encoding="utf-8")
+    assert read_responses(g, "training_reaction")["unit_id"].iloc[-1] == "007"
+
+
+def test_score_does_not_touch_input_and_accepts_text_numbers():
+    df = pd.DataFrame({"REL1": ["5", "4"], "REL2": [4, 4], "REL3": [5, 2], "REL4": pd.array([1, pd.NA], dtype="Int64")})
+    s = score(df, "training_reaction", constructs=["relevance"])
+    assert s["relevance"].tolist() == pytest.approx([4.75, 10 / 3])
+    assert "relevance" not in df.columns and df["REL1"].tolist() == ["5", "4"]

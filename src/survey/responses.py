@@ -54,6 +54,7 @@ _LIME_META = {"id", "submitdate", "lastpage", "startlanguage", "seed", "startdat
               "refurl", "token", "interviewtime"}
 _GOOGLE_META = {"timestamp", "cap waktu", "stempel waktu", "email address", "alamat email", "score", "skor"}
 _SUBMISSION_IDS = ("_uuid", "meta-instanceID", "instanceID", "meta/instanceID", "KEY")
+_EMAIL_COLUMNS = {"email address", "alamat email", "email", "e-mail", "alamat e-mail", "surel"}
 _RESPONDENT_IDS = ("respondent_id", "id_responden", "response_id", "ResponseId", "_id", "id")
 _DATE_NAME = re.compile(r"(date|time|tanggal|waktu|^start$|^end$|^today$|_submission_time|datestamp|timestamp)",
                         re.IGNORECASE)
@@ -827,7 +828,9 @@ def _finish(inst, p, raw, out, mapping, *, keep_identifiers, identifiers, salt) 
     for c, v in out.items():
         frame[c] = v if c in inst.item_map and c in mapping.values() else _convert_meta(v)
     df = pd.DataFrame(frame)
-    ids = list(dict.fromkeys([*[n for n in inst.identifier_items if n in df.columns], *(identifiers or [])]))
+    # Google Forms "collect email addresses" puts the respondent's address in the file: a direct identifier
+    auto = [c for c in df.columns if _norm(c) in _EMAIL_COLUMNS]
+    ids = list(dict.fromkeys([*[n for n in inst.identifier_items if n in df.columns], *auto, *(identifiers or [])]))
     if ids and not keep_identifiers:
         from .privacy import get_salt, is_synthetic, pseudonymise
 
