@@ -211,6 +211,12 @@ def test_did_defaults(panel):
         im.did(panel, "y", "treated", "post", se="hc3")
 
 
+def test_did_explains_staggered_post(panel):
+    # post defined per unit (wave >= the unit's adoption wave) is already the treatment indicator
+    with pytest.raises(DataError, match="use twfe"):
+        im.did(panel.assign(post=panel["D"]), "y", "treated", "post", cluster="unit")
+
+
 def test_did_missing_rows_dropped(panel):
     p = panel.copy()
     p.loc[[0, 5], "y"] = np.nan
