@@ -127,7 +127,7 @@ class Instrument(_Model):
     def _check(self) -> "Instrument":
         problems = check_instrument(self)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
         return self
 
     # -- convenience -------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def _pydantic_problems(err: ValidationError) -> list[str]:
         loc = ".".join(str(x) for x in e["loc"])
         msg = e["msg"]
         if msg.startswith("Value error, "):
-            out.extend(p.strip() for p in msg[len("Value error, "):].split("; "))
+            out.extend(p.strip() for p in msg[len("Value error, "):].split("\n"))
             continue
         if e["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; see DESIGN.md for the allowed keys)"

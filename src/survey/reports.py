@@ -345,6 +345,9 @@ def export_html(notebook_path: Path, html_path: Path, title: str | None = None) 
     import nbformat
 
     nb = nbformat.read(str(notebook_path), as_version=4)
+    # Saved widget state needs a live kernel; without it nbconvert draws an empty box. Dropping it
+    # makes widget outputs fall back to their static text/html representation.
+    nb.metadata.pop("widgets", None)
     if title:
         nb.metadata["title"] = title
     body, _ = html_exporter().from_notebook_node(nb)
