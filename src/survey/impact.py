@@ -463,7 +463,7 @@ def _ols_engine(y: np.ndarray, X: np.ndarray, names: list[str], se: str, cluster
         raise DataError(f"Only {n} complete rows for {K} parameters; add data or drop controls.")
     # clusters are counted whatever the inference, so the few-cluster warning also reaches
     # classical and HC1 fits of clustered data (where it matters most)
-    G = _cluster_codes(clusters)[1] if clusters is not None else None
+    codes, G = _cluster_codes(clusters) if clusters is not None else (None, None)
     if se == "classical":
         s2 = e @ e / (n - K)
         V = s2 * M
@@ -477,7 +477,6 @@ def _ols_engine(y: np.ndarray, X: np.ndarray, names: list[str], se: str, cluster
     else:
         if clusters is None:
             raise DataError(f"se={se!r} needs a cluster column; pass cluster='unit_id' (or similar).")
-        codes, G = _cluster_codes(clusters)
         if G < 2:
             raise DataError(f"se={se!r} needs at least 2 clusters; the data have {G}.")
         scores = _group_sum(X * e[:, None], codes, G)
