@@ -233,3 +233,18 @@ def test_write_sav_labels_missing_measure(tmp_path):
     assert data["MOT1"].isna().tolist() == [False, True, False]
     assert data["nip"].tolist()[0] == "198404182009052001"  # text stays text: 18 digits exceed float precision
     assert data["synthetic"].tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_questionnaire_has_every_item_and_option(name):
+    import html
+
+    inst = load_instrument(name)
+    h = questionnaire_html(inst, "both")
+    for it in inst.items:
+        for lang in inst.languages:
+            assert html.escape(it.label[lang]) in h, (it.name, lang)
+    for sc in inst.scales.values():
+        for o in [*sc.options, *sc.missing]:
+            assert html.escape(o.label["id"]) in h
+    assert h.count("class='num'") + h.count("<td class='no'>") == len(inst.items)
