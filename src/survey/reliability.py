@@ -442,8 +442,18 @@ def alpha(
             ok = ~np.isnan(xr).any(axis=1) & has_total
             raw_r = np.array([np.corrcoef(total[ok], xr[ok, i])[0, 1] for i in range(nvar)])
         else:
-            # item with total over the rows that have both (R's cor(total, x, use = "pairwise"))
-            raw_r = pairwise_cor(np.column_stack([total, xr]))[0, 1:]
+            # item with total over the rows that have both (R's cor(total, x, use = "pairwise")),
+            # from sums over those rows: matrix-vector products only
+            mt = has_total.astype(float)
+            present = ~np.isnan(xr)
+            mx = present.astype(float)
+            tcen = np.where(has_total, total - mean_t, 0.0)
+            xcen = np.where(present, xr - item_mean, 0.0)
+            nb = mx.T @ mt
+            st, stt = mx.T @ tcen, mx.T @ (tcen**2)
+            sx, sxx = xcen.T @ mt, (xcen**2).T @ mt
+            stx = xcen.T @ tcen
+            raw_r = (stx - st * sx / nb) / np.sqrt((stt - st**2 / nb) * (sxx - sx**2 / nb))
 
     tot = _alpha1(c, r)
     ase = float(np.sqrt(tot["q"] / nsub))
