@@ -15,8 +15,10 @@ where D is the unit's adoption indicator (wave >= first_treated) for motivation 
 satisfaction, and the employee's own completed leadership training for managerial competence.
 Because rounding and clipping bend the scale, ``truth.json`` gives both the latent shift tau and the
 *realised* ATT on the observed construct score, computed from counterfactual answers drawn with
-the same noise (the quantity an unbiased estimator recovers). Citizen satisfaction (SKM, 1-4) rises
-through managerial competence (the mediation chain of DOMAIN.md) plus a small direct effect.
+the same noise (the quantity an unbiased estimator recovers). Citizen satisfaction (SKM, 1-4)
+depends on the unit's mean latent managerial competence in that wave (slope b, the mediation chain
+of DOMAIN.md), so it rises with the program through managerial competence, plus a small direct
+effect of adoption.
 
 All data are synthetic; every file carries ``synthetic = true``. Same seed, same bytes.
 """
@@ -272,7 +274,10 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 20261127, scale: str
     icc: dict[str, float] = {}
     straight = rng.random(len(es)) < P_STRAIGHTLINE
     straight_value = rng.integers(3, 6, len(es))
-    unit_mc_shift = np.zeros(n_units * W)  # realised change in unit mean managerial (latent), for SKM
+    # unit-wave mean of the latent managerial competence (deviation from its mean), with and
+    # without the program: citizens' satisfaction depends on it (the mediation chain)
+    unit_mc1 = np.zeros(n_units * W)
+    unit_mc0 = np.zeros(n_units * W)
     item_frames = {}
     for cname, (items, mu, sd_u, sd_e, sd_eps, tau) in EMPLOYEE_CONSTRUCTS.items():
         u = rng.normal(0, sd_u, n_units)
@@ -282,8 +287,11 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 20261127, scale: str
         theta0 = mu + u[rows_unit] + e[rows_emp] + WAVE_TREND * (rows_wave - 1) + eps
         theta1 = theta0 + tau * d
         if cname == "managerial":
-            shift = pd.Series(tau * d).groupby(rows_unit * W + (rows_wave - 1)).mean()
-            unit_mc_shift[shift.index.to_numpy()] = shift.to_numpy()
+            key = rows_unit * W + (rows_wave - 1)
+            m1 = pd.Series(theta1 - mu).groupby(key).mean()
+            m0 = pd.Series(theta0 - mu).groupby(key).mean()
+            unit_mc1[m1.index.to_numpy()] = m1.to_numpy()
+            unit_mc0[m0.index.to_numpy()] = m0.to_numpy()
         offsets = rng.normal(0, 0.25, len(items))
         obs1, obs0 = [], []
         for k, name in enumerate(items):
@@ -372,9 +380,10 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 20261127, scale: str
     c_wave = np.tile(np.repeat(waves, n_cit), len(service))
     c_adopt = (first[c_unit] > 0) & (c_wave >= first[c_unit])
     u_skm = rng.normal(0, SKM_SD_UNIT, n_units)
-    mc_shift = unit_mc_shift[c_unit * W + (c_wave - 1)]
-    s0 = SKM_MEAN + u_skm[c_unit] + 0.02 * (c_wave - 1) + rng.normal(0, SKM_SD_PERSON, len(c_unit))
-    s1 = s0 + SKM_B_MANAGERIAL * mc_shift + SKM_DIRECT * c_adopt
+    uw = c_unit * W + (c_wave - 1)
+    base = SKM_MEAN + u_skm[c_unit] + 0.02 * (c_wave - 1) + rng.normal(0, SKM_SD_PERSON, len(c_unit))
+    s0 = base + SKM_B_MANAGERIAL * unit_mc0[uw]
+    s1 = base + SKM_B_MANAGERIAL * unit_mc1[uw] + SKM_DIRECT * c_adopt
     skm = pd.DataFrame({
         "respondent_id": [f"C{k + 1:06d}" for k in range(len(c_unit))],
         "unit_id": units["unit_id"].to_numpy()[c_unit],
@@ -402,7 +411,7 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 20261127, scale: str
     d_ikm = pd.Series(np.mean(ikm1, axis=0) - np.mean(ikm0, axis=0)).groupby(c_unit * W + c_wave).mean()
     adopt_uw = pd.Series(c_adopt).groupby(c_unit * W + c_wave).first()
     effects["ikm"] = {
-        "latent_shift": f"{SKM_B_MANAGERIAL} * (unit mean managerial shift) + {SKM_DIRECT}",
+        "latent_shift": f"{SKM_B_MANAGERIAL} * (shift in the unit's mean latent managerial competence) + {SKM_DIRECT}",
         "applies_to": "citizen responses to adopting units after adoption",
         "att_observed": round(float(d_ikm[adopt_uw].mean()), 6),
         "att_definition": "mean over adopting unit-waves after adoption of (IKM - counterfactual IKM), IKM = mean of the 9 unsur NRR with exact weights, 1-4 scale",
