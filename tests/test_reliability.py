@@ -607,3 +607,20 @@ def test_correlation_heatmap_shows_lower_triangle():
     r = df.corr()
     assert f"{r.loc['b', 'a']:.2f}" in texts and f"{r.loc['d', 'c']:.2f}" in texts
     plt.close(fig)
+
+
+def test_cfa_stays_in_positive_definite_region():
+    # reaction14.csv: 325 complete rows of the synthetic training_reaction demo data (14 items).
+    # A first version let the optimiser reach an indefinite Sigma with positive determinant and
+    # reported chisq = -857530. R: x$REL4 <- 6 - x$REL4; x$APP3 <- 6 - x$APP3;
+    #   cfa("relevance =~ REL1+REL2+REL3+REL4; applicability =~ APP1+APP2+APP3+APP4;
+    #        facilitator =~ FAC1+FAC2+FAC3; organisation =~ ORG1+ORG2+ORG3", data = x)
+    from survey.reliability import cfa
+    x = pd.read_csv(FIX / "reaction14.csv")
+    model = ("relevance =~ REL1 + REL2 + REL3 + REL4; applicability =~ APP1 + APP2 + APP3 + APP4;"
+             "facilitator =~ FAC1 + FAC2 + FAC3; organisation =~ ORG1 + ORG2 + ORG3")
+    r = cfa(model, x, keys=["REL4", "APP3"])
+    f = r.fit
+    close([f.chisq, f.cfi, f.tli, f.rmsea, f.rmsea_ci_high, f.srmr, f.aic, f.bic],
+          [66.142424723, 1.0, 1.003524696, 0.0, 0.027734975, 0.026661951, 8481.880676612, 8610.530732812], 1e-4)
+    assert f.df == 71 and r.converged

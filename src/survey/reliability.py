@@ -1500,9 +1500,13 @@ def _ml_objective(x: np.ndarray, spec: _Spec, S: list, M: list, w: np.ndarray) -
     for g in range(spec.g):
         lam, phi, theta, nu, alpha = spec.matrices(x, g)
         sigma, mu = _implied(lam, phi, theta, nu, alpha)
-        sign, logdet = np.linalg.slogdet(sigma)
-        if sign <= 0:
-            return 1e10, np.zeros_like(x)
+        try:
+            # Sigma must be positive definite: a positive determinant is not enough (two negative
+            # eigenvalues give one) and lets the discrepancy run off to minus infinity
+            chol = np.linalg.cholesky(sigma)
+        except np.linalg.LinAlgError:
+            return np.inf, np.zeros_like(x)
+        logdet = 2 * np.sum(np.log(np.diag(chol)))
         inv = np.linalg.inv(sigma)
         d = (M[g] - mu) if spec.meanstructure else np.zeros(spec.p)
         s = S[g]
