@@ -369,3 +369,26 @@ def test_quality_flags_from_start_end():
     assert q.flags["speeder"].tolist() == [False, True, False, False]
     # REL4 (reverse) = 1 with REL1-3 mean 5: no contradiction; row 1: REL4=2, mean 4.33 -> none
     assert q.flags["reverse_contradictions"].tolist() == [0, 0, 0, 0]
+
+
+def test_write_sav_as_r_reads_it(tmp_path):
+    """Cross-check with an independent reader, R's haven 2.x and foreign (run by hand, not in CI):
+
+        d <- haven::read_sav("r.sav", user_na = TRUE)
+        names(d); attr(d$REL1, "label"); attr(d$REL1, "labels"); attr(d$REL1, "na_values")
+        as.numeric(d$REL2); d$nip; attr(d$uuid, "label")
+        f <- foreign::read.spss("r.sav", to.data.frame = FALSE, use.missings = TRUE); f$REL2
+
+    gave the literals below (foreign's factor has no "Tidak menjawab" level: 9 is user-missing).
+    """
+    df = read_responses(SRC / "kobo.csv", INST, keep_identifiers=True)
+    out = write_sav(df[["nip", "umur", "REL1", "REL2", "REL3", "REL4", "komentar", "_uuid"]], INST, tmp_path / "r.sav")
+    data, meta = pyreadstat.read_sav(out, user_missing=True)
+    assert list(data.columns) == ["nip", "umur", "REL1", "REL2", "REL3", "REL4", "komentar", "uuid"]
+    assert meta.column_names_to_labels["REL1"] == "Materi pelatihan sesuai dengan tugas saya."
+    assert meta.variable_value_labels["REL1"] == {1: "Sangat tidak setuju", 2: "Tidak setuju", 3: "Netral",
+                                                  4: "Setuju", 5: "Sangat setuju", 9: "Tidak menjawab"}
+    assert meta.missing_ranges["REL1"] == [{"lo": 9, "hi": 9}]
+    assert [None if np.isnan(v) else v for v in data["REL2"]] == [5, None, 5, None]
+    assert data["nip"].tolist() == NIPS
+    assert meta.column_names_to_labels["uuid"] == "_uuid"

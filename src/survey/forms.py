@@ -599,7 +599,7 @@ table.grid th, table.grid td { border: 0.3mm solid #999; padding: 1.5mm; vertica
 table.grid thead th { font-size: 8pt; font-weight: normal; text-align: center; background: #f4f4f4; }
 table.grid td.no { width: 9mm; text-align: center; color: #444; }
 table.grid td.box { text-align: center; }
-table.grid th.ans { width: 17mm; text-align: center; font-size: 7.5pt; }
+table.grid th.ans { width: 15mm; text-align: center; font-size: 7.5pt; }
 table.grid th.miss, table.grid td.miss { background: #fafafa; color: #666; }
 .stack > div + div { color: #333; font-style: italic; margin-top: 0.8mm; }
 .qhead { display: flex; gap: 1.5mm; }
