@@ -392,3 +392,18 @@ def test_write_sav_as_r_reads_it(tmp_path):
     assert [None if np.isnan(v) else v for v in data["REL2"]] == [5, None, 5, None]
     assert data["nip"].tolist() == NIPS
     assert meta.column_names_to_labels["uuid"] == "_uuid"
+
+
+def test_xlsx_trailing_empty_rows_are_not_responses(tmp_path):
+    f = tmp_path / "t.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["REL1", "REL2"])
+    ws.append([4, 5])
+    ws.append([None, None])
+    ws.append([3, None])
+    for r in range(5, 40):  # formatted cells Excel keeps after the data
+        ws.cell(row=r, column=1).value = ""
+    wb.save(f)
+    df = read_responses(f, INST)
+    assert values(df["REL1"]) == [4, None, 3]

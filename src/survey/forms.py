@@ -749,7 +749,9 @@ def _flags(it, lang: str) -> str:
     if it.required:
         bits.append(f"<span class='cond'>* {html.escape(_ui(lang, 'required'))}</span>")
     if it.relevant:
-        bits.append(f"<span class='cond'>{html.escape(_ui(lang, 'if'))}: {html.escape(it.relevant)}</span>")
+        # ${TRA1} >= 3 reads as "TRA1 >= 3" on paper; the enumerator sees the item names printed
+        cond = re.sub(r"\$\{(\w+)\}", r"\1", it.relevant)
+        bits.append(f"<span class='cond'>{html.escape(_ui(lang, 'if'))}: {html.escape(cond)}</span>")
     if it.identifier:
         bits.append(f"<span class='id'>{html.escape(_ui(lang, 'identifier'))}</span>")
     return ("<div>" + " &middot; ".join(bits) + "</div>") if bits else ""

@@ -412,6 +412,9 @@ def _read_xlsx(path: Path, inst: Instrument, matcher: _Matcher, opts: dict, prob
     # drop trailing empty columns (formatting that reaches further than the data)
     keep = [c for c, h in zip(names, header) if h.strip() or frame[c].astype(str).str.strip().ne("").any()]
     frame = frame[keep]
+    # and trailing empty rows (formatted but never filled); rows inside keep their numbers
+    filled = np.flatnonzero(frame.astype(str).apply(lambda c: c.str.strip().ne("")).any(axis=1).to_numpy())
+    frame = frame.iloc[: (filled[-1] + 1) if len(filled) else 0]
     return _Raw(frame, [h for h, n in zip(header, names) if n in keep], k + 1, "plain")
 
 
