@@ -624,3 +624,20 @@ def test_cfa_stays_in_positive_definite_region():
     close([f.chisq, f.cfi, f.tli, f.rmsea, f.rmsea_ci_high, f.srmr, f.aic, f.bic],
           [66.142424723, 1.0, 1.003524696, 0.0, 0.027734975, 0.026661951, 8481.880676612, 8610.530732812], 1e-4)
     assert f.df == 71 and r.converged
+
+
+def test_cfa_standard_errors_match_lavaan(factors12):
+    # R: parameterEstimates(cfa(m, data = y))$se  (expected information, lavaan's default)
+    from survey.reliability import cfa
+    est = cfa(CFA_MODEL, factors12).estimates.set_index(["lhs", "op", "rhs"])
+    close([est.loc[("f1", "=~", "V2"), "se"], est.loc[("f2", "=~", "V7"), "se"], est.loc[("f3", "=~", "V12"), "se"],
+           est.loc[("V1", "~~", "V1"), "se"], est.loc[("f3", "~~", "f3"), "se"], est.loc[("f1", "~~", "f3"), "se"]],
+          [0.0894801280, 0.0805151388, 0.0771501161, 0.0566120234, 0.0980804708, 0.0493618226], 1e-5)
+    # two groups (configural, with means): R: parameterEstimates(cfa(m, data = y, group = "grp"))
+    y = factors12.copy()
+    y["grp"] = ["A"] * 150 + ["B"] * 150
+    e = cfa(CFA_MODEL, y, group="grp").estimates.set_index(["lhs", "op", "rhs", "group"])
+    close([e.loc[("f1", "=~", "V2", "A"), "est"], e.loc[("f1", "=~", "V2", "A"), "se"],
+           e.loc[("f1", "~~", "f2", "B"), "est"], e.loc[("f1", "~~", "f2", "B"), "se"],
+           e.loc[("V1", "~1", "", "B"), "est"], e.loc[("V1", "~1", "", "B"), "se"]],
+          [0.8702367561, 0.1282552978, 0.2617970570, 0.0696988435, 3.0933333333, 0.0818381191], 1e-4)

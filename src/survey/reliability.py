@@ -1632,7 +1632,44 @@ def _fit_model(model: CFAModel, groups: list[np.ndarray], equal: Sequence[str], 
         "aic": -2 * logl + 2 * npar, "bic": -2 * logl + npar * np.log(n), "logl": logl, "npar": npar,
         "baseline_chisq": chisq_b, "baseline_df": df_b, "n_obs": int(n),
     }, dtype=object)
-    return dict(spec=spec, x=x, fit=fit, sigmas=sigmas, converged=bool(res.success or np.max(np.abs(res.jac)) < 1e-6))
+    return dict(spec=spec, x=x, fit=fit, sigmas=sigmas, ns=ns,
+                converged=bool(res.success or np.max(np.abs(res.jac)) < 1e-6))
+
+
+def _standard_errors(x: np.ndarray, spec: _Spec, ns: np.ndarray) -> np.ndarray:
+    """Standard errors from the expected information matrix, as lavaan's default
+    (``se = "standard"``, ``information = "expected"``):
+    ``I_ij = sum_g N_g [tr(Sigma^-1 dSigma_i Sigma^-1 dSigma_j) / 2 + dmu_i' Sigma^-1 dmu_j]`` and
+    ``cov = I^-1``. Derivatives by central differences, which are exact here because every
+    parameter enters Sigma and mu at most quadratically."""
+    k = len(x)
+    info = np.zeros((k, k))
+    h = 1e-4
+    for g in range(spec.g):
+        sigma, mu = _implied(*spec.matrices(x, g))
+        inv = np.linalg.inv(sigma)
+        ds, dm = [], []
+        for i in range(k):
+            xp, xm = x.copy(), x.copy()
+            xp[i] += h
+            xm[i] -= h
+            sp, mp = _implied(*spec.matrices(xp, g))
+            sm, mm = _implied(*spec.matrices(xm, g))
+            ds.append(inv @ ((sp - sm) / (2 * h)))
+            dm.append((mp - mm) / (2 * h))
+        for i in range(k):
+            for j in range(i + 1):
+                v = 0.5 * np.sum(ds[i] * ds[j].T)
+                if spec.meanstructure:
+                    v += dm[i] @ inv @ dm[j]
+                info[i, j] += ns[g] * v
+                if i != j:
+                    info[j, i] += ns[g] * v
+    try:
+        cov = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        return np.full(k, np.nan)
+    return np.sqrt(np.clip(np.diag(cov), 0, None))
 
 
 def _rmsea_ci(chisq: float, df: int, n: float, G: int, level: float = 0.90) -> tuple[float, float]:
@@ -1670,7 +1707,8 @@ def cfa(model: str, data: pd.DataFrame, group: str | None = None, keys: Sequence
     and ``cr`` describe the scale as scored; without keys their loadings come out negative and
     the reliabilities of their factors are understated.
 
-    ``estimates`` lists every free parameter (lhs, op, rhs, group, est); ``std_loadings`` the
+    ``estimates`` lists every free parameter (lhs, op, rhs, group, est, se, z, pvalue; standard
+    errors from the expected information matrix, as lavaan's default); ``std_loadings`` the
     completely standardized loadings (lavaan's ``std.all``); ``reliability`` per factor:
     ``omega`` (McDonald, ``(sum lambda)^2 phi / ((sum lambda)^2 phi + sum theta)``), ``cr``
     (composite reliability from standardized loadings, Fornell & Larcker 1981) and ``ave``.
@@ -1753,6 +1791,7 @@ def cfa(model: str, data: pd.DataFrame, group: str | None = None, keys: Sequence
             om = (l.sum() ** 2 * phi[k, k]) / (l.sum() ** 2 * phi[k, k] + th.sum())
             cr = std.sum() ** 2 / (std.sum() ** 2 + np.sum(1 - std**2))
             rel_rows.append({"factor": f, "group": glab, "omega": om, "cr": cr, "ave": float(np.mean(std**2))})
+    se = _standard_errors(xhat, spec, base["ns"])
     for i, (name, v) in enumerate(zip(spec.names, xhat)):
         body, _, gtag = name.partition("[")
         g = int(gtag.rstrip("]")) - 1 if gtag else 0
@@ -1760,7 +1799,9 @@ def cfa(model: str, data: pd.DataFrame, group: str | None = None, keys: Sequence
             if op in body:
                 lhs, rhs = body.split(op)
                 break
-        est_rows.append({"lhs": lhs, "op": op, "rhs": rhs, "group": labels[g], "est": float(v)})
+        z = float(v / se[i]) if se[i] > 0 else np.nan
+        est_rows.append({"lhs": lhs, "op": op, "rhs": rhs, "group": labels[g], "est": float(v), "se": float(se[i]),
+                         "z": z, "pvalue": float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan})
     drop_group = group is None
     estimates = pd.DataFrame(est_rows)
     std_loadings = pd.DataFrame(std_rows)
