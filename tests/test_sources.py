@@ -407,3 +407,36 @@ def test_xlsx_trailing_empty_rows_are_not_responses(tmp_path):
     wb.save(f)
     df = read_responses(f, INST)
     assert values(df["REL1"]) == [4, None, 3]
+
+
+@pytest.mark.parametrize("name", ["kobo.csv", "limesurvey.csv", "kobo.xlsx", "spss.sav"])
+def test_damaged_exports_give_only_dataerror(name, tmp_path):
+    """Seeded random damage (flipped bytes, cuts, stray quotes, bare CR, NUL) to real fixtures.
+    Found two crashes when first run: csv.Error on a bare CR, an overflowing integer cast."""
+    import random
+
+    rng = random.Random(20261127)
+    data = (SRC / name).read_bytes()
+    for k in range(15):
+        b = bytearray(data)
+        op = rng.choice(["flip", "trunc", "insert", "delete"])
+        for _ in range(rng.randint(1, 6)):
+            if not b:
+                break
+            i = rng.randrange(len(b))
+            if op == "flip":
+                b[i] = rng.randrange(256)
+            elif op == "trunc":
+                b = b[:i]
+            elif op == "insert":
+                b[i:i] = rng.choice([b'"', b";", b",", b"\n", b"\r", b"\x00", b"\xff", b"1e300", b"x"])
+            else:
+                del b[i]
+        f = tmp_path / f"{k}_{name}"
+        f.write_bytes(bytes(b))
+        try:
+            read_responses(f, INST, keep_identifiers=True)
+        except DataError as err:
+            assert "could not be read" not in str(err), str(err)  # the safety net must not be needed
+        assert isinstance(validate_data(f, INST), pd.DataFrame)
+        assert f.read_bytes() == bytes(b)

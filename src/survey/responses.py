@@ -308,7 +308,16 @@ def _read_csv(path: Path, inst: Instrument, matcher: _Matcher, opts: dict, probl
     if not text.strip():
         problems.fatal("the file is empty (no header, no rows)", "export the responses again")
     sep = opts.get("sep") or _sniff(text)
-    first_lines = list(csv.reader(io.StringIO(text), delimiter=sep))[:15]
+    try:
+        # only the first lines (the chunk may end mid-record); newline="" lets csv see bare \r
+        first_lines = []
+        for rec in csv.reader(io.StringIO(text, newline=""), delimiter=sep):
+            first_lines.append(rec)
+            if len(first_lines) == 15:
+                break
+    except csv.Error as err:
+        problems.fatal(f"the first lines cannot be parsed as CSV ({err})",
+                       "check the quoting and the line ends, or save the file again from a spreadsheet program")
     columns = opts.get("columns")
     k = _find_header(first_lines, matcher, columns, opts.get("header_row"), problems)
     header_cells = first_lines[k] if k < len(first_lines) else []
@@ -571,7 +580,10 @@ def _convert_number(it: Item, s: pd.Series, problems: _Problems, first_row: int,
     arr = num.to_numpy()
     bad = (np.isnan(arr) & ~blank)
     if it.type == "integer":
-        bad |= ~np.isnan(arr) & (arr != np.round(arr))
+        # beyond 2**53 a double no longer holds every whole number: such a value is a typo or an id
+        bad |= ~np.isnan(arr) & ((arr != np.round(arr)) | (np.abs(arr) >= 2**53))
+    else:
+        bad |= np.isinf(arr)
     if bad.any():
         idx = np.flatnonzero(bad)
         orig = text if text is not None else _as_text(s)
@@ -581,7 +593,7 @@ def _convert_number(it: Item, s: pd.Series, problems: _Problems, first_row: int,
                           + "), or leave the cell empty", first_row)
     arr = np.where(bad, np.nan, arr)
     if it.type == "integer":
-        return pd.array(pd.Series(arr, index=s.index).round(), dtype="Int64")
+        return _int_array(arr, np.isnan(arr))
     return pd.array(arr, dtype="Float64")
 
 
