@@ -641,3 +641,16 @@ def test_cfa_standard_errors_match_lavaan(factors12):
            e.loc[("f1", "~~", "f2", "B"), "est"], e.loc[("f1", "~~", "f2", "B"), "se"],
            e.loc[("V1", "~1", "", "B"), "est"], e.loc[("V1", "~1", "", "B"), "se"]],
           [0.8702367561, 0.1282552978, 0.2617970570, 0.0696988435, 3.0933333333, 0.0818381191], 1e-4)
+
+
+def test_constant_item_in_complete_data_and_in_other_functions(factors12):
+    from survey.reliability import bartlett, cfa, efa, kmo, omega, split_half
+    y = factors12.iloc[:, :6].astype(float).copy()
+    y["V3"] = 4.0
+    with pytest.raises(DataError, match=r"V3.*no variance"):
+        alpha(y)
+    for fn in (kmo, bartlett, split_half, lambda d: efa(d, 2, n_iter=2), lambda d: omega(d, 2)):
+        with pytest.raises(DataError, match="V3"):
+            fn(y)
+    with pytest.raises(DataError, match="V3"):
+        cfa("f =~ V1 + V2 + V3 + V4", y)

@@ -991,7 +991,8 @@ def omega(data: pd.DataFrame, nfactors: int = 3, keys: Sequence[str] | None = No
 
     ``summary``: omega_h, omega_total, omega_limit, alpha (standardized), g6, ecv, n_obs;
     ``loadings``: g, F1*..Fk*, h2, u2, p2; ``groups``: psych's ``omega.group`` (total, general,
-    group) for g and each group factor.
+    group) for g and each group factor (NaN for a group factor on which no item loads most, as
+    psych's NA).
 
     Missing data: pairwise-complete correlations. References: McDonald (1999) Test Theory;
     Zinbarg, Revelle, Yovel & Li (2005) Psychometrika 70, 123-133.
