@@ -248,3 +248,13 @@ def test_questionnaire_has_every_item_and_option(name):
         for o in [*sc.options, *sc.missing]:
             assert html.escape(o.label["id"]) in h
     assert h.count("class='num'") + h.count("<td class='no'>") == len(inst.items)
+
+
+def test_malformed_constructs_sheet_is_an_instrument_error(tmp_path):
+    path = to_xlsform("training_transfer", tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["constructs"]["F2"] = "dua"  # min_answered of the first construct
+    wb["survey"]["A3"] = "select_one no_such_list"
+    wb.save(path)
+    with pytest.raises(InstrumentError, match="min_answered 'dua' is not a whole number"):
+        from_xlsform(path)

@@ -251,6 +251,18 @@ def _lang_columns(frame: pd.DataFrame, prefix: str, default_lang: tuple[str, str
 
 
 def from_xlsform(path: str | Path) -> tuple[Instrument, list[str]]:
+    """Read an XLSForm into an Instrument; see :func:`_from_xlsform`. Any failure on a malformed
+    form is an :class:`InstrumentError`."""
+    try:
+        return _from_xlsform(path)
+    except InstrumentError:
+        raise
+    except Exception as err:  # a malformed sheet must not surface as a traceback
+        raise InstrumentError(f"{path}: cannot be read as an XLSForm ({type(err).__name__}: {str(err)[:200]}); "
+                              "check the survey, choices and settings sheets") from None
+
+
+def _from_xlsform(path: str | Path) -> tuple[Instrument, list[str]]:
     """Read an XLSForm into an Instrument; return it with a list of what the user still has to add.
 
     Our own exports (see :func:`to_xlsform`) read back into an equal Instrument and an empty list.
@@ -373,7 +385,10 @@ def from_xlsform(path: str | Path) -> tuple[Instrument, list[str]]:
                 c["description"] = d
             ma = _cell(rec.get("min_answered"))
             if ma:
-                c["min_answered"] = int(float(ma))
+                if not re.fullmatch(r"\d+", ma):
+                    raise InstrumentError(f"{path}: constructs sheet, construct {cid!r}: min_answered {ma!r} "
+                                          "is not a whole number; write e.g. 2")
+                c["min_answered"] = int(ma)
             constructs[cid] = c
 
     # --- items -------------------------------------------------------------------------------------
