@@ -440,3 +440,10 @@ def test_damaged_exports_give_only_dataerror(name, tmp_path):
             assert "could not be read" not in str(err), str(err)  # the safety net must not be needed
         assert isinstance(validate_data(f, INST), pd.DataFrame)
         assert f.read_bytes() == bytes(b)
+
+
+def test_kobo_dot_group_separator(tmp_path):
+    f = tmp_path / "k.csv"
+    f.write_text('"reaksi.REL1";"reaksi.REL2";"_uuid"\n"4";"5";"a"\n', encoding="utf-8")
+    df = read_responses(f, INST)
+    assert values(df["REL1"]) == [4] and df.attrs["source"] == "kobo"

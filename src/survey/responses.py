@@ -154,7 +154,7 @@ class _Matcher:
         c = str(col).strip()
         if c in self.names:
             return c
-        for sep in ("/", "-"):
+        for sep in ("/", "-", "."):  # Kobo offers / or . as group separator; ODK Central uses -
             if sep in c:
                 tail = c.rsplit(sep, 1)[-1]
                 if tail in self.names:
