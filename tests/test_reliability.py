@@ -654,3 +654,10 @@ def test_constant_item_in_complete_data_and_in_other_functions(factors12):
             fn(y)
     with pytest.raises(DataError, match="V3"):
         cfa("f =~ V1 + V2 + V3 + V4", y)
+
+
+def test_fit_meets_cutoffs_edges():
+    from survey.reliability import fit_meets_cutoffs
+    ok = fit_meets_cutoffs(pd.Series({"cfi": 0.95, "tli": 0.949, "rmsea": 0.06, "srmr": 0.081}))
+    assert ok == {"cfi": True, "tli": False, "rmsea": True, "srmr": False, "all": False}
+    assert fit_meets_cutoffs(pd.Series({"cfi": 0.99, "tli": 0.99, "rmsea": 0.01, "srmr": 0.02}))["all"]

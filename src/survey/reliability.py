@@ -22,7 +22,7 @@ from .errors import DataError
 from .results import Result
 
 __all__ = [
-    "cfa", "parse_model", "Alpha", "alpha", "alpha_for", "alpha_band", "flag_items", "kmo_band", "kmo", "bartlett", "efa",
+    "cfa", "parse_model", "fit_meets_cutoffs", "Alpha", "alpha", "alpha_for", "alpha_band", "flag_items", "kmo_band", "kmo", "bartlett", "efa",
     "parallel_analysis", "omega", "omega_total", "split_half", "polychoric", "pairwise_cov", "pairwise_cor",
 ]
 
@@ -581,6 +581,17 @@ def kmo_band(value: float) -> str:
         if value >= cut:
             return name
     return "unacceptable"
+
+
+def fit_meets_cutoffs(fit: pd.Series, cfi: float = 0.95, tli: float = 0.95, rmsea: float = 0.06,
+                      srmr: float = 0.08) -> dict[str, bool]:
+    """Which of Hu & Bentler's (1999) cut-offs a :func:`cfa` fit meets: ``cfi`` and ``tli`` at
+    least 0.95, ``rmsea`` at most 0.06, ``srmr`` at most 0.08 (rules of thumb, not tests), plus
+    ``all``."""
+    out = {"cfi": bool(fit["cfi"] >= cfi), "tli": bool(fit["tli"] >= tli),
+           "rmsea": bool(fit["rmsea"] <= rmsea), "srmr": bool(fit["srmr"] <= srmr)}
+    out["all"] = all(out.values())
+    return out
 
 
 def flag_items(res: Alpha, min_r_drop: float = 0.30) -> pd.DataFrame:
