@@ -661,3 +661,12 @@ def test_fit_meets_cutoffs_edges():
     ok = fit_meets_cutoffs(pd.Series({"cfi": 0.95, "tli": 0.949, "rmsea": 0.06, "srmr": 0.081}))
     assert ok == {"cfi": True, "tli": False, "rmsea": True, "srmr": False, "all": False}
     assert fit_meets_cutoffs(pd.Series({"cfi": 0.99, "tli": 0.99, "rmsea": 0.01, "srmr": 0.02}))["all"]
+
+
+def test_cfa_saturated_one_factor_three_items(factors12):
+    from survey.reliability import cfa, fit_meets_cutoffs
+    r = cfa("f =~ V1 + V2 + V3", factors12)
+    assert r.fit.df == 0 and abs(r.fit.chisq) < 1e-6 and r.fit.cfi == 1.0
+    assert np.isnan(r.fit.tli) and np.isnan(r.fit.pvalue)
+    with pytest.raises(DataError, match="saturated"):
+        fit_meets_cutoffs(r.fit)

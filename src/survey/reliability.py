@@ -588,6 +588,8 @@ def fit_meets_cutoffs(fit: pd.Series, cfi: float = 0.95, tli: float = 0.95, rmse
     """Which of Hu & Bentler's (1999) cut-offs a :func:`cfa` fit meets: ``cfi`` and ``tli`` at
     least 0.95, ``rmsea`` at most 0.06, ``srmr`` at most 0.08 (rules of thumb, not tests), plus
     ``all``."""
+    if fit.get("df", 1) == 0:
+        raise DataError("fit_meets_cutoffs: the model is saturated (df = 0), so its fit cannot be judged")
     out = {"cfi": bool(fit["cfi"] >= cfi), "tli": bool(fit["tli"] >= tli),
            "rmsea": bool(fit["rmsea"] <= rmsea), "srmr": bool(fit["srmr"] <= srmr)}
     out["all"] = all(out.values())
@@ -1730,6 +1732,10 @@ def cfa(model: str, data: pd.DataFrame, group: str | None = None, keys: Sequence
     structure, as lavaan's ``group.equal``; ``invariance`` holds their fit, the chi-square
     difference test against the previous model and delta CFI (Cheung & Rensvold 2002: a drop
     larger than 0.01 suggests non-invariance). ``fit`` is then the configural model's.
+
+    A saturated model (``df = 0``, e.g. one factor with three indicators) fits perfectly by
+    construction: ``chisq = 0``, ``cfi = 1``, ``rmsea = 0`` and ``pvalue``, ``tli`` are NaN
+    because there is nothing to test.
 
     Missing data: rows with any missing indicator (or group) are dropped (lavaan's default
     listwise deletion); ``n_obs`` counts the rows used.
