@@ -230,9 +230,11 @@ def _bootstrap_alphas(x: np.ndarray, n_boot: int, seed: int | None, use: str) ->
     xs = x[rows]
     fast = not np.isnan(xs).any()
     if fast:
+        # per resample we need the item sums (p columns), the sum of each row's squared answers
+        # (sum of item variances) and the row total and its square (variance of the total)
         xc = xs - xs.mean(axis=0)
         s = xc.sum(axis=1)
-        stacked = np.column_stack([xc, xc**2, s, s**2])
+        stacked = np.column_stack([xc, (xc**2).sum(axis=1), s, s**2])
     else:
         present = ~np.isnan(xs)
         z = np.column_stack([present.astype(float), np.where(present, xs - np.nanmean(xs, axis=0), 0.0)])
@@ -247,9 +249,9 @@ def _bootstrap_alphas(x: np.ndarray, n_boot: int, seed: int | None, use: str) ->
         if fast:
             sums = w @ stacked
             nb = w.sum(axis=1)
-            item_var = (sums[:, p:2 * p] - sums[:, :p] ** 2 / nb[:, None]) / (nb - 1)[:, None]
-            tot_var = (sums[:, 2 * p + 1] - sums[:, 2 * p] ** 2 / nb) / (nb - 1)
-            out[done:done + b] = (1 - item_var.sum(axis=1) / tot_var) * p / (p - 1)
+            sum_item_var = (sums[:, p] - (sums[:, :p] ** 2).sum(axis=1) / nb) / (nb - 1)
+            tot_var = (sums[:, p + 2] - sums[:, p + 1] ** 2 / nb) / (nb - 1)
+            out[done:done + b] = (1 - sum_item_var / tot_var) * p / (p - 1)
         else:
             for i in range(b):
                 # one product gives the pair counts, the pair sums and the cross products
