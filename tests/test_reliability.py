@@ -670,3 +670,19 @@ def test_cfa_saturated_one_factor_three_items(factors12):
     assert np.isnan(r.fit.tli) and np.isnan(r.fit.pvalue)
     with pytest.raises(DataError, match="saturated"):
         fit_meets_cutoffs(r.fit)
+
+
+def test_efa_and_omega_with_missing_values_match_psych(scale6):
+    from survey.reliability import efa, omega
+    # R: fa(x, 2, rotate = "oblimin")$loadings; $Phi   (pairwise correlations, 3% missing)
+    e = efa(scale6, 2, n_iter=2, seed=1)
+    close(e.loadings.to_numpy(), [[0.52552540159461159, 0.1656711905782429],
+                                  [0.54927343781076221, -0.0217878861019888],
+                                  [0.71686160092993900, 0.0249467908836096],
+                                  [-0.60500807389258204, 0.1252084500333140],
+                                  [0.48987935400212324, 0.0633486159483981],
+                                  [0.00819980093343708, 0.9926344502276394]], EFA_TOL)
+    close(e.phi.iloc[0, 1], 0.631370247998613, EFA_TOL)
+    # R: o <- omega(x, 2); o$omega_h; o$omega.tot  (two factors: psych's option = "equal")
+    o = omega(scale6, 2)
+    close([o.summary.omega_h, o.summary.omega_total], [0.599365513041266, 0.809757363089972], EFA_TOL)
