@@ -596,6 +596,26 @@ def test_likert_bars_widths_are_answer_shares():
     plt.close(fig)
 
 
+def test_likert_legend_with_one_scale_per_item():
+    # SKM: every unsur has its own words for 1-4 (U1 "Tidak sesuai", U2 "Tidak mudah"), so a shared
+    # legend in words would mislabel U2; the legend shows the answer values instead.
+    import matplotlib.pyplot as plt
+    from survey import load_instrument
+    from survey.plots.reliability import likert_bars
+    inst = load_instrument("skm_2017")
+    df = pd.DataFrame({"U1": [1, 2, 3, 4], "U2": [2, 2, 3, 4]}, dtype="Int64")
+    fig = likert_bars(df, instrument=inst, lang="id")
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["1", "2", "3", "4"]
+    assert "berbeda" in legend.get_title().get_text()
+    plt.close(fig)
+    inst = load_instrument("training_reaction")
+    df = pd.DataFrame({"REL1": [1, 5], "REL2": [2, 4]}, dtype="Int64")
+    fig = likert_bars(df, instrument=inst, lang="en")
+    assert fig.axes[0].get_legend().get_texts()[0].get_text() == "Strongly disagree"
+    plt.close(fig)
+
+
 def test_correlation_heatmap_shows_lower_triangle():
     import matplotlib.pyplot as plt
     from survey.plots.reliability import correlation_heatmap

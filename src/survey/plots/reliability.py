@@ -55,10 +55,18 @@ def likert_bars(
     missing = [i for i in items if i not in data.columns]
     if missing:
         raise DataError(f"likert_bars: column(s) {', '.join(missing)} are not in the data")
+    legend_title = None
     if instrument is not None:
         scale = instrument.scale_of(items[0])
-        if options is None and scale is not None:
+        label_sets = {tuple(instrument.text(o.label, lang) for o in sc.options)
+                      for sc in (instrument.scale_of(i) for i in items) if sc is not None}
+        if options is None and scale is not None and len(label_sets) == 1:
             options = {o.value: instrument.text(o.label, lang) for o in scale.options}
+        elif options is None and scale is not None:
+            # e.g. the SKM: every unsur has its own words for 1-4, so the legend shows the values
+            options = {o.value: str(o.value) for o in scale.options}
+            legend_title = ("nilai jawaban (label berbeda per butir)" if (lang or instrument.default_language) == "id"
+                            else "answer value (labels differ by item)")
         if labels is None:
             labels = item_labels(instrument, items, lang)
     values = data[items]
@@ -103,7 +111,7 @@ def likert_bars(
     ax.set_xlabel(xlabel)
     handles = [Patch(facecolor=colors[j], label=textwrap.fill(str(options[v]), 18)) for j, v in enumerate(vals)]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.05 - 0.6 / height),
-              ncol=k, frameon=False, fontsize=8)
+              ncol=k, frameon=False, fontsize=8, title=legend_title, title_fontsize=8)
     if title:
         ax.set_title(title, loc="left", fontsize=11)
     sns.despine(ax=ax, left=True)
