@@ -140,3 +140,24 @@ def test_score_does_not_touch_input_and_accepts_text_numbers():
     s = score(df, "training_reaction", constructs=["relevance"])
     assert s["relevance"].tolist() == pytest.approx([4.75, 10 / 3])
     assert "relevance" not in df.columns and df["REL1"].tolist() == ["5", "4"]
+
+
+def test_whole_number_files_take_the_fast_path_and_are_still_checked(tmp_path):
+    # all cells whole numbers: the parser reads them straight as Int64; codes are still checked
+    f = tmp_path / "n.csv"
+    f.write_text("REL1,REL2,REL3\n1,5,9\n7,0,\n4,4,4\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_responses(f, "training_reaction")
+    got = {(r.row, r.column, r.value) for r in info.value.report.itertuples()}
+    assert got == {(3, "REL1", "7"), (3, "REL2", "0")}
+    g = tmp_path / "m.csv"
+    g.write_text("REL1,REL2,REL3\n1,5,9\n2,3,\n4,4,4\n", encoding="utf-8")
+    df = read_responses(g, "training_reaction")
+    assert df["REL3"].isna().tolist() == [True, True, False]  # 9 = "Tidak menjawab" and blank
+    assert df["REL1"].tolist() == [1, 2, 4] and str(df["REL1"].dtype) == "Int64"
+    # the same answers with one text cell elsewhere (slow path) give the same typed values
+    h = tmp_path / "s.csv"
+    h.write_text("REL1,REL2,REL3,REL4\n1,5,9,1\n2,3,,Setuju\n4,4,4,2\n", encoding="utf-8")
+    slow = read_responses(h, "training_reaction")
+    pd.testing.assert_frame_equal(slow[["REL1", "REL2", "REL3"]], df[["REL1", "REL2", "REL3"]])
+    assert slow["REL4"].tolist() == [1, 4, 2]
