@@ -447,3 +447,12 @@ def test_kobo_dot_group_separator(tmp_path):
     f.write_text('"reaksi.REL1";"reaksi.REL2";"_uuid"\n"4";"5";"a"\n', encoding="utf-8")
     df = read_responses(f, INST)
     assert values(df["REL1"]) == [4] and df.attrs["source"] == "kobo"
+
+
+def test_title_line_does_not_decide_the_delimiter(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text("Rekap survei, Kota Medan\n\nREL1;REL2;komentar\n4;5;baik, sekali\n3;2;ok\n", encoding="utf-8")
+    rep = validate_data(f, INST, required_items=False)
+    assert rep["row"].tolist() == [3] and "header_row=3" in rep["fix"].iloc[0]
+    df = read_responses(f, INST, header_row=3)
+    assert values(df["REL2"]) == [5, 2] and df["komentar"].tolist() == ["baik, sekali", "ok"]

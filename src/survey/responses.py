@@ -219,12 +219,20 @@ class _Raw:
 
 
 def _sniff(text: str) -> str:
-    """Delimiter of the header line: the candidate that occurs most often outside quotes."""
-    line = text.split("\n", 1)[0]
-    outside = re.sub(r'"[^"]*"', "", line)
-    counts = {d: outside.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] > 0 else ","
+    """Delimiter: the candidate that splits the most of the first lines into the same number of
+    fields (a title line above the header does not decide it), counted outside quotes."""
+    lines = [ln for ln in text.replace("\r\n", "\n").split("\n")[:20] if ln.strip()]
+    best, best_score = ",", (0, 0)
+    for d in (",", ";", "\t", "|"):
+        counts = [re.sub(r'"[^"]*"', "", ln).count(d) for ln in lines]
+        nonzero = [c for c in counts if c > 0]
+        if not nonzero:
+            continue
+        mode = max(set(nonzero), key=nonzero.count)
+        score = (nonzero.count(mode), mode)
+        if score > best_score:
+            best, best_score = d, score
+    return best
 
 
 def _encoding_of(head: bytes, encoding: str | None) -> str:
