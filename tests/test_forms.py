@@ -258,3 +258,23 @@ def test_malformed_constructs_sheet_is_an_instrument_error(tmp_path):
     wb.save(path)
     with pytest.raises(InstrumentError, match="min_answered 'dua' is not a whole number"):
         from_xlsform(path)
+
+
+def test_odk_validate_catches_what_pyxform_lets_through(tmp_path):
+    from survey.forms import check_xlsform, odk_validate_available
+
+    if not odk_validate_available():
+        pytest.skip("Java is not installed: ODK Validate cannot run")
+    data = load_instrument("training_transfer").model_dump(by_alias=True, exclude_defaults=True, mode="json")
+    data["items"][1]["constraint"] = ". > 1 +"  # broken XPath
+    inst = instrument_from_dict(data)
+    path = to_xlsform(inst, tmp_path / "t.xlsx", check=False)
+    convert(xlsform=str(path))  # pyxform alone accepts it
+    with pytest.raises(InstrumentError, match="ODK Validate rejects the form"):
+        check_xlsform(path)
+    with pytest.raises(InstrumentError, match="ODK Validate"):
+        to_xlsform(inst, tmp_path / "u.xlsx")
+    assert not (tmp_path / "u.xlsx").exists()
+    # every built-in passes ODK Validate
+    for name in BUILTINS:
+        assert check_xlsform(to_xlsform(name, tmp_path / f"{name}.xlsx"), odk_validate=True) == []

@@ -150,19 +150,34 @@ def xlsform_sheets(instrument: str | Path | Instrument) -> dict[str, pd.DataFram
             "constructs": constructs, "instrument": instrument_sheet}
 
 
-def check_xlsform(path: str | Path) -> list[str]:
-    """Convert an XLSForm with pyxform (the converter KoboToolbox and ODK Central run) and return its
-    warnings; raise :class:`InstrumentError` with pyxform's message when the form does not convert.
+def odk_validate_available() -> bool:
+    """True when ODK Validate can run: pyxform ships its jar, and Java must be on the PATH."""
+    try:
+        from pyxform.validators import odk_validate
+    except ImportError:
+        return False
+    return shutil.which("java") is not None and odk_validate.install_exists()
+
+
+def check_xlsform(path: str | Path, *, odk_validate: bool | None = None) -> list[str]:
+    """Convert an XLSForm with pyxform (the converter KoboToolbox and ODK Central run) and, when
+    Java is present (``odk_validate=None``) or when asked, check the XForm with ODK Validate (the
+    JavaRosa parser ODK Collect uses; it rejects broken XPath such as ``. > 1 +`` that pyxform lets
+    through). Return the warnings; raise :class:`InstrumentError` with the validator's message when
+    the form is rejected.
 
     The ``xls2xform`` command exits 0 even when conversion fails, so the Python API is used.
     """
     from pyxform.xls2xform import convert  # pyxform is the reference XLSForm converter
 
+    validate = odk_validate_available() if odk_validate is None else odk_validate
     warnings: list[str] = []
     try:
-        convert(xlsform=str(path), warnings=warnings)
-    except Exception as err:  # pyxform raises PyXFormError and plain exceptions alike
-        raise InstrumentError(f"{path}: pyxform cannot convert the form: {err}") from None
+        convert(xlsform=str(path), warnings=warnings, validate=validate)
+    except Exception as err:  # pyxform raises PyXFormError, ODKValidateError and plain exceptions
+        who = "ODK Validate" if type(err).__name__ == "ODKValidateError" else "pyxform"
+        msg = re.sub(r"\s+", " ", str(err)).strip()
+        raise InstrumentError(f"{path}: {who} rejects the form: {msg[:600]}") from None
     return warnings
 
 
@@ -170,8 +185,9 @@ def to_xlsform(instrument: str | Path | Instrument, path: str | Path, *, check: 
     """Write the instrument as an XLSForm (.xlsx) for KoboToolbox / ODK and return the path.
 
     The layout is described in the module docstring. With ``check=True`` (default) the written
-    form is converted with ``pyxform.xls2xform.convert`` and an :class:`InstrumentError` is raised
-    (and no file left behind) when pyxform rejects it.
+    form is converted with ``pyxform.xls2xform.convert`` and checked with ODK Validate where Java is
+    present (see :func:`check_xlsform`); an :class:`InstrumentError` is raised (and no file left
+    behind) when either rejects it.
     """
     inst = load_instrument(instrument)
     path = Path(path)
