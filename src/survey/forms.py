@@ -845,7 +845,9 @@ def write_questionnaire(instrument: str | Path | Instrument, path: str | Path, l
 _SPSS_NAME = re.compile(r"^[A-Za-z@#$][A-Za-z0-9_.@#$]{0,63}$")
 
 
-def _spss_name(name: str, taken: set[str]) -> str:
+def spss_name(name: str, taken: set[str]) -> str:
+    """A variable name SPSS accepts (letter first; letters, digits, _ . @ # $; at most 64), unique
+    among ``taken`` (lower-cased): ``_uuid`` -> ``uuid``, ``reaksi/topik/1`` -> ``reaksi_topik_1``."""
     new = re.sub(r"[^A-Za-z0-9_.@#$]", "_", str(name)).lstrip("_.") or "v"
     if not re.match(r"[A-Za-z@#$]", new):
         new = "v_" + new
@@ -882,7 +884,7 @@ def write_sav(df: pd.DataFrame, instrument: str | Path | Instrument, path: str |
     measure: dict[str, str] = {}
     taken: set[str] = set()
     for col in df.columns:
-        name = str(col) if _SPSS_NAME.match(str(col)) and str(col).lower() not in taken else _spss_name(col, taken)
+        name = str(col) if _SPSS_NAME.match(str(col)) and str(col).lower() not in taken else spss_name(col, taken)
         taken.add(name.lower())
         s = df[col].reset_index(drop=True)
         it = inst.item_map.get(str(col))

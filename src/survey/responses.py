@@ -455,11 +455,11 @@ def _read_sav(path: Path, inst: Instrument, problems: _Problems) -> _Raw:
     labels = dict(meta.column_names_to_labels or {})
     vlabels = dict(meta.variable_value_labels or {})
     rename = {}
-    from .forms import _spss_name  # the renaming write_sav applies; undone here
+    from .forms import spss_name  # the renaming write_sav applies; undone here
 
     for c in frame.columns:
         lab = labels.get(c)
-        if c not in inst.item_map and lab and lab != c and _spss_name(lab, set()) == c:
+        if c not in inst.item_map and lab and lab != c and spss_name(lab, set()) == c:
             rename[c] = lab
     frame = frame.rename(columns=rename)
     for c in frame.columns:
