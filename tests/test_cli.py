@@ -1,14 +1,20 @@
 """The `survey` command as a user runs it: one-line errors, exit 2, no traceback."""
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 
 import pytest
 
 
-def survey(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "survey.cli", *args], capture_output=True, text=True, cwd=cwd)
+def survey(*args, cwd=None, env_salt=False):
+    env = None
+    if env_salt:  # a salt for files that are not synthetic and carry identifiers
+        env = {**os.environ, "SURVEY_SALT": "cli-test-salt-0123456789"}
+    return subprocess.run([sys.executable, "-m", "survey.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env)
 
 
 def test_instrument_list_and_show():
@@ -152,3 +158,16 @@ def test_salt_and_scan(tmp_path):
     assert p.returncode == 2 and "phone 08**********90" in p.stdout and "3456" not in p.stdout
     h.write_text("<p>IKM 88.31</p>", encoding="utf-8")
     assert survey("scan", str(h)).returncode == 0
+
+
+def test_quality_summary(tmp_path, root):
+    src = root / "tests" / "fixtures" / "sources"
+    out = tmp_path / "flags.csv"
+    p = survey("quality", str(src / "kobo.csv"), "--instrument", str(src / "pelatihan_mini.yaml"),
+               "--min-seconds", "120", "-o", str(out), cwd=root, env_salt=True)
+    assert p.returncode == 0, p.stderr
+    assert "4 responses" in p.stdout
+    # one speeder: the second response took 110 s (10:02:11 -> 10:04:01)
+    assert re.search(r"speeder\s+1\s+25\.0%", p.stdout)
+    flags = out.read_text().splitlines()
+    assert flags[0].startswith("_uuid,") and len(flags) == 5

@@ -175,6 +175,27 @@ def _validate_data(args) -> int:
     return 2
 
 
+def _quality(args) -> int:
+    from .responses import quality_flags, read_responses
+
+    df = read_responses(args.file, args.instrument, source=args.source, keep_identifiers=False)
+    q = quality_flags(df, args.instrument, min_seconds=args.min_seconds)
+    print(f"{args.file}: {len(df)} responses")
+    for r in q.summary.itertuples(index=False):
+        print(f"  {r.flag:22s} {r.n:6d}  {r.percent:5.1f}%  {r.rule}")
+    if args.output:
+        out = Path(args.output)
+        flags = q.flags.copy()
+        id_col = next((c for c in ("respondent_id", "_uuid", "meta-instanceID", "id") if c in df.columns), None)
+        if id_col:
+            flags.insert(0, id_col, df[id_col])
+        tmp = out.with_name(f".{out.name}.tmp")
+        flags.to_csv(tmp, index=False)
+        tmp.replace(out)
+        print(f"Flags per response written to {out}")
+    return 0
+
+
 def _salt_new(args) -> int:
     from .privacy import write_salt_file
 
@@ -268,6 +289,15 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--id-column", help="respondent id column checked for duplicates")
     x.add_argument("--allow-missing-items", action="store_true", help="do not report item columns absent from the file")
     x.set_defaults(func=_validate_data)
+
+    x = sub.add_parser("quality", help="data-quality flags: straight-lining, speeders, non-response, "
+                       "contradicting reverse-keyed answers")
+    x.add_argument("file", help="CSV, XLSX or SAV export")
+    x.add_argument("--instrument", required=True, help="built-in name or YAML file")
+    x.add_argument("--source", default="auto", choices=["auto", "plain", "kobo", "odk", "google", "limesurvey", "spss"])
+    x.add_argument("--min-seconds", type=float, help="speeder threshold (default: half the median duration)")
+    x.add_argument("-o", "--output", help="CSV with the flags of every response")
+    x.set_defaults(func=_quality)
 
     x = sub.add_parser("salt", help="create the secret salt used to pseudonymise NIP/NIK")
     ss = x.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
