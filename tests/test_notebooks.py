@@ -6,7 +6,9 @@ test never depends on (or writes) the user's data/demo folder.
 from __future__ import annotations
 
 import json
+import os
 import re
+import uuid
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +54,8 @@ def _retargeted_plan(root: Path, demo_dir: Path, tmp: Path) -> Path:
         rep["parameters"] = {k: fix(v) for k, v in (rep.get("parameters") or {}).items()}
         if rep.get("grid"):
             rep["grid"] = {k: fix(v) for k, v in rep["grid"].items()}
-    target = root / "notebooks" / "plans" / f".test-demo-{tmp.name}.yml"
+    # unique name: two test runs on one checkout must not share (or delete) each other's plan
+    target = root / "notebooks" / "plans" / f".test-demo-{os.getpid()}-{uuid.uuid4().hex[:8]}.yml"
     target.write_text(yaml.safe_dump(plan, sort_keys=False))
     return target
 
