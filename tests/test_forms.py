@@ -11,7 +11,7 @@ from pyxform.xls2xform import convert
 
 from survey import InstrumentError, load_instrument
 from survey.forms import (codebook, from_xlsform, questionnaire_html, to_xlsform, write_codebook,
-                          write_questionnaire, write_sav, xlsform_sheets)
+                          write_questionnaire, write_sav)
 from survey.instrument import builtin_names, instrument_from_dict
 
 BUILTINS = builtin_names()

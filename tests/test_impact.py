@@ -8,7 +8,6 @@ the same on every platform and numpy version. Tolerances: 1e-6 for OLS-based num
 """
 from __future__ import annotations
 
-import html
 
 import numpy as np
 import pandas as pd
@@ -622,31 +621,6 @@ def test_clusters_needed_is_smallest():
     assert im.mde(j, 20, 0.05) <= 0.3 < im.mde(j - 1, 20, 0.05)
     with pytest.raises(DataError, match="would be needed"):
         im.clusters_needed(0.01, 5, 0.5, max_clusters=1000)
-
-
-# ---------------------------------------------------------------- free text
-
-@pytest.mark.parametrize("text, gone", [
-    ("Hubungi saya di 0812-3456-7890 ya", "7890"),
-    ("WA +62 812 3456 7890", "3456"),
-    ("email: budi.santoso@medan.go.id", "santoso"),
-    ("NIP 198503122010011002 mohon dicek", "198503122010011002"),
-    ("NIK 1271 0212 0385 0001", "0385"),
-    ("Nama saya Rina Siregar, peserta", "Siregar"),
-    ("Terima kasih Pak Ahmad Lubis atas materinya", "Lubis"),
-    ("materi dari Bu Sari bagus", "Sari"),
-])
-def test_scrub_identifiers(text, gone):
-    out = im.scrub_identifiers(text)
-    assert gone not in out and "[dihapus]" in out
-
-
-def test_scrub_keeps_ordinary_text_and_escapes():
-    s = "Materi relevan, durasi 3 hari terlalu singkat. Skor 4/5 <b>"
-    assert im.scrub_identifiers(s) == s
-    assert im.escape_comment("<script>alert(1)</script> 081234567890") == \
-        html.escape("<script>alert(1)</script> [dihapus]")
-    assert im.scrub_identifiers(None) == "" and im.scrub_identifiers(float("nan")) == ""
 
 
 def test_results_serialise(panel):

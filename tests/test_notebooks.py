@@ -89,7 +89,8 @@ def test_every_report_is_shareable(demo_run):
         assert f'href="{name}/report.html"' in index
         assert "<table" in html, f"{name}: no table"
         assert "data:image/png;base64," in html, f"{name}: no embedded figure"
-        assert 'class="jp-InputArea' not in html and 'class="highlight' not in html, f"{name}: code shown"
+        # markdown cells render inside jp-InputArea too; code shows as an editor block with highlighting
+        assert 'class="jp-CodeMirrorEditor' not in html and 'class="highlight' not in html, f"{name}: code shown"
         assert "import survey" not in html and "from survey" not in html, f"{name}: code shown"
         assert "DATA SINTETIS" in html or "SYNTHETIC DATA" in html, f"{name}: no synthetic-data notice"
         assert not re.search(r"<script[^>]+src=\"https?://", html), f"{name}: loads a script from the internet"

@@ -177,3 +177,32 @@ def test_google_forms_email_column_is_pseudonymised(tmp_path):
     assert df.attrs["pseudonymised"] == ["Email Address"]
     kept = read_responses(f, SRC / "pelatihan_mini.yaml", keep_identifiers=True)
     assert kept["Email Address"].iloc[0] == "Budi@Medan.go.id"
+
+
+# Free-text comments as participants write them (cases first collected for the training
+# evaluation report; the report shows comments through scrub_text, then html.escape).
+@pytest.mark.parametrize("text, gone", [
+    ("Hubungi saya di 0812-3456-7890 ya", "7890"),
+    ("WA +62 812 3456 7890", "3456"),
+    ("email: budi.santoso@medan.go.id", "santoso"),
+    ("NIP 198503122010011002 mohon dicek", "198503122010011002"),
+    ("NIK 1271 0212 0385 0001", "0385"),
+    ("NIP 19850312 201001 1 002 mohon dicek", "201001"),
+    ("Nama saya Rina Siregar, peserta", "Siregar"),
+    ("Terima kasih Pak Ahmad Lubis atas materinya", "Lubis"),
+    ("materi dari Bu Sari bagus", "Sari"),
+])
+def test_scrub_text_free_text_cases(text, gone):
+    from survey.privacy import scrub_text
+
+    out = scrub_text(text)
+    assert gone not in out and "[" in out
+
+
+def test_scrub_text_keeps_ordinary_text():
+    from survey.privacy import scrub_text
+
+    s = "Materi relevan, durasi 3 hari terlalu singkat. Skor 4/5 <b>"
+    assert scrub_text(s) == s
+    assert scrub_text("NIK 1271 0212 0385 0001") == "NIK [NIK]"
+    assert scrub_text("NIP 19850312 201001 1 002") == "NIP [NIP]"

@@ -75,6 +75,7 @@ def test_failing_report_leaves_others_finished_exit_1(tmp_path):
         html = (d / name / "report.html").read_text()
         assert "square is" in html and "data:image/png;base64," in html
         assert "SECRET_CODE_MARKER" not in html and "write_results" not in html      # code hidden
+        assert 'class="jp-CodeMirrorEditor' not in html
         assert "remove me entirely" not in html                                          # remove_cell
         assert "<script src=\"http" not in html and "cdnjs" not in html                 # offline
     # the failing report keeps its executed notebook and error, and is marked failed

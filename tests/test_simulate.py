@@ -59,7 +59,6 @@ def test_known_truth_is_recoverable_by_a_naive_did(demo_dir):
     truth = json.loads((demo_dir / "truth.json").read_text())
     df = score(read_responses(demo_dir / "employee_survey.csv", "employee_survey"), "employee_survey")
     never = df["first_treated"].isna()
-    pre = df["post"] == 0
     t = df.loc[~never]
     effect = (t.loc[t["post"] == 1, "motivation"].mean() - t.loc[t["post"] == 0, "motivation"].mean())
     trend = df.loc[never & (df["wave"] >= 3), "motivation"].mean() - df.loc[never & (df["wave"] < 3), "motivation"].mean()

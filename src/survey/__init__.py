@@ -11,7 +11,8 @@ import importlib
 
 from .errors import DataError, InstrumentError, PlanError, SurveyError
 from .instrument import Instrument, builtin_names, load_instrument
-from .responses import read_responses, score
+from .forms import write_sav
+from .responses import quality_flags, read_responses, score, validate_data
 
 __version__ = "0.1.0"
 
@@ -20,7 +21,8 @@ _SUBMODULES = {"forms", "impact", "needs", "plots", "privacy", "reliability", "r
 
 __all__ = [
     "DataError", "Instrument", "InstrumentError", "PlanError", "SurveyError",
-    "builtin_names", "load_instrument", "read_responses", "score", *sorted(_SUBMODULES),
+    "builtin_names", "load_instrument", "quality_flags", "read_responses", "score", "validate_data",
+    "write_sav", *sorted(_SUBMODULES),
 ]
 
 

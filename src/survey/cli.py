@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import InstrumentError, PlanError, SurveyError
+from .errors import InstrumentError, SurveyError
 
 
 class _Parser(argparse.ArgumentParser):

@@ -13,7 +13,6 @@ at different times.
 - :func:`mixed` - linear mixed models with convergence checks; :func:`ordinal` - proportional odds;
   :func:`mediation` - indirect effects with bootstrap CIs.
 - :func:`mde`, :func:`clusters_needed`, :func:`icc` - design and power for cluster designs.
-- :func:`scrub_identifiers` - remove phone numbers, e-mails, NIK/NIP and names from free text.
 
 Every function takes a DataFrame and returns a frozen :class:`~survey.results.Result`. Rows with a
 missing value in any variable a model uses are dropped (listwise); the result reports how many
@@ -22,7 +21,6 @@ missing value in any variable a model uses are dropped (listwise); the result re
 from __future__ import annotations
 
 import dataclasses
-import html
 import itertools
 import math
 import re
@@ -39,7 +37,7 @@ from .results import Result
 __all__ = [
     "PrePost", "prepost", "Ancova", "ancova", "Welch", "welch", "DiD", "did", "twfe", "EventStudy",
     "event_study", "Staggered", "staggered", "Mixed", "mixed", "Ordinal", "ordinal", "Mediation",
-    "mediation", "mde", "clusters_needed", "icc", "scrub_identifiers", "escape_comment",
+    "mediation", "mde", "clusters_needed", "icc",
     "unit_wave_means", "adoption_waves", "FEW_CLUSTERS",
 ]
 
@@ -661,7 +659,6 @@ def _default_se(se: str | None, cluster: str | None) -> str:
 
 
 def _did_result(fit: _Fit, term: str, alpha: float, dropped: int) -> DiD:
-    j = fit.names.index(term)
     table = _table(fit, alpha)
     row = table.loc[term]
     est, se_j, df = float(row["coef"]), float(row["se"]), float(row["df"])
@@ -1530,37 +1527,3 @@ def adoption_waves(records: pd.DataFrame, program: str, unit: str = "unit_id", t
     return pd.to_numeric(r[time]).groupby(r[unit]).min().rename("first_treated")
 
 
-# --------------------------------------------------------------------------------------------
-# free text
-# --------------------------------------------------------------------------------------------
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# 16-digit NIK and 18-digit NIP, possibly written in groups with spaces, dots or dashes
-_LONG_ID = re.compile(r"(?<!\d)(?:\d[ .-]?){15,17}\d(?!\d)")
-# Indonesian phone numbers: +62 / 62 / 0 followed by 8-12 digits, separators allowed
-_PHONE = re.compile(r"(?<![\w+])(?:\+?62|0)[ .-]?8?\d(?:[ .-]?\d){6,11}(?!\d)")
-_NAME = re.compile(
-    r"(?i:\b(nama saya|saya bernama|nama|bapak|ibu|pak|bu|sdr\.?|sdri\.?)\s+)"
-    r"((?:[A-Z][a-zA-Z'.]+)(?:\s+[A-Z][a-zA-Z'.]+){0,2})")
-
-
-def scrub_identifiers(text: Any, replacement: str = "[dihapus]") -> str:
-    """Remove identifiers from a free-text answer: e-mail addresses, 16/18-digit numbers (NIK, NIP),
-    phone numbers and capitalised names after "nama saya", "Pak", "Bu", "Bapak", "Ibu", "Sdr".
-
-    Pattern based, so it removes the obvious cases only; shared reports still show comments
-    HTML-escaped (``html.escape``) because free text is untrusted. Missing (NA) becomes "".
-    """
-    if text is None or (isinstance(text, float) and math.isnan(text)) or text is pd.NA:
-        return ""
-    s = str(text)
-    s = _EMAIL.sub(replacement, s)
-    s = _LONG_ID.sub(replacement, s)
-    s = _PHONE.sub(replacement, s)
-    s = _NAME.sub(lambda m: m.group(1) + " " + replacement, s)
-    return s
-
-
-def escape_comment(text: Any) -> str:
-    """:func:`scrub_identifiers` then ``html.escape``: the form in which comments enter a report."""
-    return html.escape(scrub_identifiers(text))

@@ -270,6 +270,9 @@ def find_identifiers(text: str) -> list[tuple[str, int, int, str]]:
 
 
 _REPLACEMENT = {"nip": "[NIP]", "nik": "[NIK]", "phone": "[telepon]", "email": "[email]", "name": "[nama]"}
+# In free text people write NIK and NIP in groups ("1271 0212 0385 0001"); the scanner does not
+# look for these (report tables put numbers side by side), but scrubbing must catch them.
+_GROUPED_ID = re.compile(r"(?<!\d)(?:\d[ .-]?){15,17}\d(?!\d)")
 
 
 def scrub_text(text, names: bool = True):
@@ -291,6 +294,7 @@ def scrub_text(text, names: bool = True):
         pos = b
     parts.append(s[pos:])
     s = "".join(parts)
+    s = _GROUPED_ID.sub(lambda m: "[NIP]" if len(re.sub(r"\D", "", m.group())) == 18 else "[NIK]", s)
     if names:
         s = _NAME.sub(_REPLACEMENT["name"], s)
     return s

@@ -37,7 +37,7 @@ from typing import Any
 
 import yaml
 
-from .errors import PlanError, SurveyError
+from .errors import PlanError
 
 KERNEL_NAME = "survey-workbench"
 EXECUTION_TIMEOUT = 600  # seconds per cell

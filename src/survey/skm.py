@@ -415,7 +415,7 @@ def ikm(data: pd.DataFrame, by: str | Sequence[str] | None = None, regime: str =
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"ikm() needs a pandas DataFrame, got {type(data).__name__}")
     regime = str(regime)
-    table = _grade_table(regime)
+    _grade_table(regime)  # raises for an unknown regime before any work is done
     if ci not in ("bootstrap", "delta", None):
         raise ValueError(f"ci must be 'bootstrap', 'delta' or None, got {ci!r}")
     if not 0 < conf < 1:
