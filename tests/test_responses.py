@@ -118,8 +118,12 @@ def test_score_missing_column_is_clear():
 
 def test_metadata_types(demo_dir, tmp_path):
     df = read_responses(demo_dir / "employee_survey.csv", "employee_survey")
-    assert str(df["wave"].dtype) == "Int64" and str(df["synthetic"].dtype) == "boolean"
-    assert str(df["first_treated"].dtype) == "Int64" and df["first_treated"].isna().any()
+    # NumPy dtypes for metadata, so that statsmodels formulas accept them
+    assert str(df["wave"].dtype) == "int64" and str(df["synthetic"].dtype) == "bool"
+    assert str(df["first_treated"].dtype) == "float64" and df["first_treated"].isna().any()
+    import statsmodels.formula.api as smf
+    fit = smf.ols("MOT1_f ~ C(wave) + C(sector) + duration_sec", df.assign(MOT1_f=df["MOT1"].astype("float64"))).fit()
+    assert "C(wave)[T.2]" in fit.params.index
     assert isinstance(df["respondent_id"].dtype, pd.StringDtype)
     # codes with leading zeros and long digit strings stay text, found by a sample of rows or by name
     f = tmp_path / "m.csv"
@@ -127,7 +131,7 @@ def test_metadata_types(demo_dir, tmp_path):
     m = read_responses(f, "training_reaction")
     assert m["kode"].tolist() == ["007", "010"]
     assert m["telp"].tolist() == ["081234567890", "081234567891"]
-    assert str(m["skor"].dtype) == "Float64" and pd.isna(m["skor"].iloc[1])
+    assert str(m["skor"].dtype) == "float64" and pd.isna(m["skor"].iloc[1])
     assert m["kode_unit"].tolist() == [12, 13]  # plain numbers without leading zeros are numbers
     # an id column (by name) is parsed as text first, so a leading zero after the sampled rows still counts
     g = tmp_path / "g.csv"

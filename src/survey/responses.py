@@ -687,7 +687,24 @@ def _convert_text(it: Item, s: pd.Series, problems: _Problems, first_row: int, c
 
 
 def _convert_meta(s: pd.Series) -> pd.Series:
-    """Metadata: numbers get their natural type, true/false becomes boolean, the rest text."""
+    """Metadata: numbers get their natural type, true/false becomes boolean, the rest text.
+
+    Numbers and booleans end as NumPy dtypes (int64 when whole and complete, else float64 with NaN;
+    bool when complete) because statsmodels formulas (patsy) and scipy reject pandas' nullable
+    dtypes: ``smf.ols("y ~ C(wave)", df)`` must work on what this returns. Item columns stay
+    nullable ``Int64`` (answers as given, missing codes as NA).
+    """
+    out = _convert_meta_nullable(s)
+    if isinstance(out.dtype, (pd.Int64Dtype, pd.Float64Dtype)):
+        if not out.isna().any() and isinstance(out.dtype, pd.Int64Dtype):
+            return out.astype("int64")
+        return out.astype("float64")
+    if isinstance(out.dtype, pd.BooleanDtype) and not out.isna().any():
+        return out.astype(bool)
+    return out
+
+
+def _convert_meta_nullable(s: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("boolean")
     if pd.api.types.is_numeric_dtype(s.dtype):  # typed by the CSV parser already
