@@ -41,8 +41,13 @@ lab: $(STAMP)
 	@test -d data/demo || $(BIN)/survey demo --out data/demo --scale small
 	$(BIN)/jupyter lab --notebook-dir=. $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/00_start_here.ipynb
 
+# Speed and memory beside the peer tools, as ratios (minutes; never part of `make test`).
 bench: $(STAMP)
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python benchmarks/bench_responses.py
+	$(BIN)/python benchmarks/bench_reliability.py --blas-threads 1 --skip-missing-boot
+	$(BIN)/python benchmarks/bench_impact.py
+	$(BIN)/python benchmarks/bench_skm.py
 
 clean:
 	rm -rf outputs/demo outputs/scratch data/demo

@@ -1,0 +1,415 @@
+"""Editing an instrument as a *draft*: the instrument's YAML mapping as a plain ``dict``.
+
+While a researcher edits, the instrument is often invalid for a moment (a new item without an
+English label, a construct without items). An :class:`~survey.instrument.Instrument` cannot hold an
+invalid state, so editors (the JupyterLab :class:`~survey.widgets.InstrumentDesigner`, scripts) change
+the mapping with these functions and run the instrument's own checks (:func:`check_draft`) after every
+change; saving and exporting need a valid draft. Every function takes a draft and returns a new one
+(the input is never changed), so an editor can keep an undo history.
+"""
+from __future__ import annotations
+
+import copy
+import html
+import os
+import re
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InstrumentError, SurveyError
+from .instrument import Instrument, builtin_names, instrument_from_dict, load_instrument
+
+def load_draft(name_or_path: str | Path) -> dict:
+    """The YAML mapping of a built-in instrument or an instrument file, *not* validated (so that an
+    invalid file can be opened and fixed). Raises :class:`InstrumentError` when the file is missing,
+    is not YAML or is not a mapping."""
+    s = str(name_or_path)
+    if s in builtin_names():
+        text = (resources.files("survey") / "instruments" / f"{s}.yaml").read_text(encoding="utf-8")
+        source = f"built-in instrument {s}"
+    else:
+        p = Path(s)
+        if not p.is_file():
+            raise InstrumentError(f"{s}: no such instrument file and no built-in instrument of that name; "
+                                  f"built-ins: {', '.join(builtin_names())}")
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InstrumentError(f"{p}: not UTF-8 text; save the YAML file as UTF-8") from None
+        source = str(p)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InstrumentError(f"{source}:{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
+    if not isinstance(data, dict):
+        raise InstrumentError(f"{source}: an instrument must be a YAML mapping (key: value)")
+    data.setdefault("items", [])
+    return data
+
+
+def draft_of(instrument: Instrument | str | Path) -> dict:
+    """The draft (YAML mapping) of a valid instrument."""
+    inst = load_instrument(instrument)
+    return inst.model_dump(by_alias=True, exclude_defaults=True, mode="json")
+
+
+def check_draft(draft: dict) -> list[str]:
+    """Every problem of a draft, as the instrument's own checks word them (empty when valid)."""
+    try:
+        instrument_from_dict(draft, "instrument")
+    except InstrumentError as err:
+        problems = list(err.problems) or [str(err)]
+    else:
+        return []
+    # instrument.py joins its problems with "; " and splits them again, which also cuts messages
+    # that contain "; " ("...text; add 'en: ...'"); glue those tails back to their message
+    merged: list[str] = []
+    for p in problems:
+        if merged and p.startswith(("add '", "known: ")):
+            merged[-1] = f"{merged[-1]}; {p}"
+        else:
+            merged.append(p)
+    return merged
+
+
+def draft_instrument(draft: dict) -> Instrument:
+    """The draft as an :class:`Instrument`; raises :class:`InstrumentError` listing the problems."""
+    return instrument_from_dict(draft, "instrument")
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_draft(draft: dict, path: str | Path) -> Path:
+    """Validate the draft and write it as instrument YAML (atomic: temporary name, then rename).
+
+    Raises :class:`InstrumentError` (nothing written) when the draft has problems. Comments of an
+    original file are not kept (the YAML is written from the validated instrument)."""
+    inst = draft_instrument(draft)
+    p = Path(path)
+    if p.suffix.lower() not in (".yaml", ".yml"):
+        raise InstrumentError(f"{p}: save the instrument with the extension .yaml")
+    _atomic_write_bytes(p, inst.to_yaml().encode("utf-8"))
+    return p
+
+
+def export_draft(draft: dict, out_dir: str | Path, what: str) -> Path:
+    """Export a valid draft with :mod:`survey.forms`: ``what`` is ``"xlsform"`` (``<id>.xlsx``) or
+    ``"codebook"`` (``<id>_codebook.xlsx``). Raises :class:`SurveyError` when forms is not available."""
+    inst = draft_instrument(draft)
+    try:
+        from . import forms  # written by the forms issue; the designer works without it
+    except ImportError:
+        raise SurveyError("export needs survey.forms, which this installation does not have yet; "
+                          "save the YAML and export it later with `survey instrument export`") from None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if what == "xlsform":
+        target = out / f"{inst.id}.xlsx"
+        forms.to_xlsform(inst, target)
+    elif what == "codebook":
+        target = out / f"{inst.id}_codebook.xlsx"
+        forms.write_codebook(inst, target)
+    else:
+        raise ValueError(f"what must be 'xlsform' or 'codebook', got {what!r}")
+    return target
+
+
+def languages_of(draft: dict) -> list[str]:
+    langs = draft.get("languages")
+    return list(langs) if isinstance(langs, dict) and langs else ["id", "en"]
+
+
+def text_of(t: Any, lang: str) -> str:
+    if isinstance(t, dict):
+        return str(t.get(lang, "") or "")
+    return "" if t is None else str(t)
+
+
+def set_text(draft: dict, key: str, lang: str, text: str) -> dict:
+    """Set a top-level text (``title`` or ``description``) in one language."""
+    d = copy.deepcopy(draft)
+    t = dict(d.get(key) or {})
+    t[lang] = text
+    d[key] = t
+    return d
+
+
+def _item_index(draft: dict, index: int) -> int:
+    n = len(draft.get("items", []))
+    if not 0 <= index < n:
+        raise InstrumentError(f"item number {index} does not exist (the instrument has {n} items)")
+    return index
+
+
+def set_item_field(draft: dict, index: int, field: str, value: Any) -> dict:
+    """Set one field of item ``index`` (``name``, ``type``, ``scale``, ``construct``, ``reverse``,
+    ``required``, ``identifier``, ``section``, ``relevant``, ``constraint``). An empty value removes
+    an optional field; a non-select item loses its scale, an item without a construct its reverse mark."""
+    d = copy.deepcopy(draft)
+    it = d["items"][_item_index(d, index)]
+    if value in (None, "", False) and field != "name":
+        it.pop(field, None)
+    else:
+        it[field] = value
+    if it.get("type", "select_one") not in ("select_one", "select_multiple"):
+        it.pop("scale", None)
+    if field == "construct" and not value:
+        it.pop("reverse", None)
+    return d
+
+
+def set_item_text(draft: dict, index: int, key: str, lang: str, text: str) -> dict:
+    """Set the ``label`` or ``hint`` of item ``index`` in one language. An empty hint in every
+    language removes the hint; an empty label stays (and the checks report it)."""
+    if key not in ("label", "hint"):
+        raise ValueError(f"key must be 'label' or 'hint', got {key!r}")
+    d = copy.deepcopy(draft)
+    it = d["items"][_item_index(d, index)]
+    t = dict(it.get(key) or {})
+    t[lang] = text
+    if key == "hint" and not any(str(v).strip() for v in t.values()):
+        it.pop("hint", None)
+    else:
+        it[key] = t
+    return d
+
+
+def _unique_name(existing: set[str], stem: str) -> str:
+    m = re.match(r"^(.*?)(\d+)$", stem)
+    base, k = (m.group(1), int(m.group(2))) if m else (stem, 1)
+    while f"{base}{k}" in existing:
+        k += 1
+    return f"{base}{k}"
+
+
+def add_item(draft: dict, construct: str | None = None, after: int | None = None,
+             name: str | None = None) -> tuple[dict, int]:
+    """Add a select_one item (after item ``after``, else at the end of its construct, else last).
+
+    The new item takes the name pattern and scale of the construct's items (``MOT5`` -> ``MOT6``) and
+    empty labels, which the checks report until they are written. Returns the draft and the index."""
+    d = copy.deepcopy(draft)
+    items = d.setdefault("items", [])
+    names = {str(i.get("name")) for i in items}
+    peers = [i for i in items if construct and i.get("construct") == construct]
+    if name is None:
+        stem = str(peers[-1]["name"]) if peers else (construct[:3].upper() + "1" if construct else "Q1")
+        name = _unique_name(names, stem)
+    scale = (peers[-1].get("scale") if peers else None) or next(iter(d.get("scales") or {}), None)
+    new: dict[str, Any] = {"name": name}
+    if scale:
+        new["scale"] = scale
+    else:
+        new["type"] = "text"
+    if construct:
+        new["construct"] = construct
+    if peers and peers[-1].get("section"):
+        new["section"] = peers[-1]["section"]
+    new["label"] = {lang: "" for lang in languages_of(d)}
+    if after is not None and 0 <= after < len(items):
+        pos = after + 1
+    elif peers:
+        pos = max(k for k, i in enumerate(items) if i.get("construct") == construct) + 1
+    else:
+        pos = len(items)
+    items.insert(pos, new)
+    return d, pos
+
+
+def remove_item(draft: dict, index: int) -> dict:
+    d = copy.deepcopy(draft)
+    del d["items"][_item_index(d, index)]
+    return d
+
+
+def move_item(draft: dict, index: int, step: int) -> tuple[dict, int]:
+    """Move item ``index`` by ``step`` places (clipped to the list); returns the draft and new index."""
+    d = copy.deepcopy(draft)
+    items = d["items"]
+    _item_index(d, index)
+    new = min(max(index + step, 0), len(items) - 1)
+    items.insert(new, items.pop(index))
+    return d, new
+
+
+def add_construct(draft: dict, cid: str, label: dict[str, str] | None = None) -> dict:
+    """Add a construct (empty labels unless given). Until an item measures it, the checks say so."""
+    d = copy.deepcopy(draft)
+    cons = d.setdefault("constructs", {})
+    if cid in cons:
+        raise InstrumentError(f"constructs.{cid}: already exists; choose another id")
+    cons[cid] = {"label": dict(label) if label else {lang: "" for lang in languages_of(d)}}
+    return d
+
+
+def rename_construct(draft: dict, old: str, new: str) -> dict:
+    """Rename a construct and every item reference to it (order of constructs kept)."""
+    d = copy.deepcopy(draft)
+    cons = d.get("constructs") or {}
+    if old not in cons:
+        raise InstrumentError(f"constructs.{old}: no such construct")
+    if new != old and new in cons:
+        raise InstrumentError(f"constructs.{new}: already exists; choose another id")
+    d["constructs"] = {(new if k == old else k): v for k, v in cons.items()}
+    for it in d.get("items", []):
+        if it.get("construct") == old:
+            it["construct"] = new
+    return d
+
+
+def remove_construct(draft: dict, cid: str) -> dict:
+    """Remove a construct; its items stay, without construct and reverse mark."""
+    d = copy.deepcopy(draft)
+    (d.get("constructs") or {}).pop(cid, None)
+    for it in d.get("items", []):
+        if it.get("construct") == cid:
+            it.pop("construct", None)
+            it.pop("reverse", None)
+    return d
+
+
+def set_construct_text(draft: dict, cid: str, lang: str, text: str) -> dict:
+    d = copy.deepcopy(draft)
+    c = d["constructs"][cid]
+    c["label"] = {**(c.get("label") or {}), lang: text}
+    return d
+
+
+def set_construct_field(draft: dict, cid: str, field: str, value: Any) -> dict:
+    d = copy.deepcopy(draft)
+    d["constructs"][cid][field] = value
+    return d
+
+
+def add_scale(draft: dict, sid: str, options: list[dict] | None = None) -> dict:
+    """Add a response scale (default: values 1-5 with empty labels, to be written)."""
+    d = copy.deepcopy(draft)
+    scales = d.setdefault("scales", {})
+    if sid in scales:
+        raise InstrumentError(f"scales.{sid}: already exists; choose another id")
+    langs = languages_of(d)
+    scales[sid] = {"options": copy.deepcopy(options) if options else
+                   [{"value": v, "label": {lang: "" for lang in langs}} for v in range(1, 6)]}
+    return d
+
+
+def rename_scale(draft: dict, old: str, new: str) -> dict:
+    d = copy.deepcopy(draft)
+    scales = d.get("scales") or {}
+    if old not in scales:
+        raise InstrumentError(f"scales.{old}: no such scale")
+    if new != old and new in scales:
+        raise InstrumentError(f"scales.{new}: already exists; choose another id")
+    d["scales"] = {(new if k == old else k): v for k, v in scales.items()}
+    for it in d.get("items", []):
+        if it.get("scale") == old:
+            it["scale"] = new
+    return d
+
+
+def remove_scale(draft: dict, sid: str) -> dict:
+    """Remove a scale; items that used it keep the reference, so the checks name them."""
+    d = copy.deepcopy(draft)
+    (d.get("scales") or {}).pop(sid, None)
+    return d
+
+
+def scale_options_text(draft: dict, sid: str, key: str = "options") -> str:
+    """A scale's ``options`` (or ``missing``) as editable lines ``value | label id | label en``."""
+    langs = languages_of(draft)
+    opts = ((draft.get("scales") or {}).get(sid) or {}).get(key) or []
+    return "\n".join(" | ".join([str(o.get("value", ""))] + [text_of(o.get("label"), lg) for lg in langs]) for o in opts)
+
+
+def parse_scale_options(text: str, langs: list[str]) -> tuple[list[dict], list[str]]:
+    """Parse lines ``value | label (lang 1) | label (lang 2)`` into options; returns the options and
+    the problems (line number, what is wrong). Blank lines are skipped."""
+    options, problems = [], []
+    for k, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 1 + len(langs):
+            problems.append(f"line {k}: write 'value | {' | '.join('label ' + lg for lg in langs)}' "
+                            f"({len(parts)} part(s) found)")
+            continue
+        try:
+            value = int(parts[0])
+        except ValueError:
+            problems.append(f"line {k}: the value {parts[0]!r} is not a whole number")
+            continue
+        options.append({"value": value, "label": dict(zip(langs, parts[1:]))})
+    return options, problems
+
+
+def set_scale_options(draft: dict, sid: str, options: list[dict], key: str = "options") -> dict:
+    d = copy.deepcopy(draft)
+    sc = d["scales"][sid]
+    if key == "missing" and not options:
+        sc.pop("missing", None)
+    else:
+        sc[key] = copy.deepcopy(options)
+    return d
+
+
+def questionnaire_html(draft: dict | Instrument, lang: str = "id") -> str:
+    """A read-only preview of the questionnaire in ``lang``: items grouped by section (else by
+    construct), with their answer options. Works on invalid drafts too (missing texts show as ⚠)."""
+    d = draft_of(draft) if isinstance(draft, Instrument) else draft
+    esc = html.escape
+    scales = d.get("scales") or {}
+    sections = d.get("sections") or {}
+    constructs = d.get("constructs") or {}
+
+    def txt(t: Any) -> str:
+        s = text_of(t, lang).strip()
+        return esc(s) if s else '<span style="color:#b71c1c">⚠ (belum diisi / not written)</span>'
+
+    out = [f'<div class="survey-questionnaire" style="max-width:820px">'
+           f'<h3 style="margin:4px 0">{txt(d.get("title"))}</h3>']
+    if d.get("description"):
+        out.append(f'<p style="color:#555">{txt(d.get("description"))}</p>')
+    group_key = "section" if sections else "construct"
+    groups = sections if sections else constructs
+    current = object()
+    for k, it in enumerate(d.get("items", []), start=1):
+        g = it.get(group_key)
+        if g != current:
+            current = g
+            name = txt(groups[g].get("label")) if g in groups else esc(str(g or ""))
+            if name:
+                out.append(f'<h4 style="margin:14px 0 4px;border-bottom:1px solid #ddd">{name}</h4>')
+        rev = ' <span title="reverse-keyed" style="color:#8e44ad">(R)</span>' if it.get("reverse") else ""
+        req = ' <span style="color:#b71c1c">*</span>' if it.get("required") else ""
+        out.append(f'<div style="margin:6px 0"><b>{k}. {esc(str(it.get("name", "")))}</b>{rev}{req} '
+                   f'{txt(it.get("label"))}')
+        if it.get("hint"):
+            out.append(f'<div style="color:#666;font-size:90%">{txt(it.get("hint"))}</div>')
+        sc = scales.get(it.get("scale")) if it.get("scale") else None
+        if sc:
+            opts = [f'<span style="border:1px solid #ccc;border-radius:3px;padding:1px 5px;margin-right:4px;'
+                    f'white-space:nowrap">{esc(str(o.get("value")))} {txt(o.get("label"))}</span>'
+                    for o in [*(sc.get("options") or []), *(sc.get("missing") or [])]]
+            out.append(f'<div style="margin-top:3px;line-height:1.9">{"".join(opts)}</div>')
+        elif it.get("type") in ("integer", "decimal", "text"):
+            out.append('<div style="color:#999">____________________</div>')
+        out.append("</div>")
+    out.append("</div>")
+    return "\n".join(out)
