@@ -29,4 +29,7 @@ def make_project(root: Path) -> Path:
     nbformat.write(ok, root / "notebooks" / "square.ipynb")
     fail = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell("raise ValueError('deliberate failure for the test')")], metadata=meta)
     nbformat.write(fail, root / "notebooks" / "fail.ipynb")
+    leak = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell(
+        "print('Kontak peserta: Budi, 0812-3456-7890, NIP 198503122010011002')")], metadata=meta)
+    nbformat.write(leak, root / "notebooks" / "leak.ipynb")
     return root

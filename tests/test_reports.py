@@ -94,3 +94,19 @@ def test_api_all_ok_exit_0(tmp_path):
     run = run_plan(_plan(root, "name: good\nreports:\n  - notebook: square.ipynb\n"), out=tmp_path / "o", workers=1, root=root)
     assert run.exit_code == 0 and run.ok
     assert run.index.exists()
+
+
+def test_report_that_leaks_personal_data_is_marked_failed(tmp_path):
+    """Every HTML the runner writes is scanned (privacy.scan_for_identifiers); a phone number or
+    NIP in a shared report fails it, with the reason in the index."""
+    root = make_project(tmp_path)
+    run = run_plan(_plan(root, "name: leaky\nreports:\n  - notebook: leak.ipynb\n  - notebook: square.ipynb\n"),
+                   out=tmp_path / "o", workers=2, root=root)
+    status = {r.spec.name: (r.status, r.error) for r in run.runs}
+    assert status["square"] == ("ok", None)
+    assert status["leak"][0] == "failed" and "personal data" in status["leak"][1]
+    assert run.exit_code == 1
+    index = run.index.read_text()
+    assert "personal data found in the report" in index
+    # the index names the kind of identifier, never the identifier itself
+    assert "3456" not in index and "198503122010011002" not in index
