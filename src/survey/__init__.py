@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from .errors import DataError, InstrumentError, PlanError, SurveyError
+from .errors import DataError, InstrumentError, ParameterError, PlanError, SurveyError
 from .instrument import Instrument, builtin_names, load_instrument
 from .forms import write_sav
 from .responses import quality_flags, read_responses, score, validate_data
@@ -20,7 +20,7 @@ _SUBMODULES = {"drafts", "forms", "impact", "needs", "plots", "privacy", "reliab
                "skm", "widgets"}
 
 __all__ = [
-    "DataError", "Instrument", "InstrumentError", "PlanError", "SurveyError",
+    "DataError", "Instrument", "InstrumentError", "ParameterError", "PlanError", "SurveyError",
     "builtin_names", "load_instrument", "quality_flags", "read_responses", "score", "validate_data",
     "write_sav", *sorted(_SUBMODULES),
 ]

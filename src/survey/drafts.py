@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InstrumentError, SurveyError
+from .errors import InstrumentError, ParameterError, SurveyError
 from .instrument import Instrument, builtin_names, instrument_from_dict, load_instrument
 
 def load_draft(name_or_path: str | Path) -> dict:
@@ -127,7 +127,7 @@ def export_draft(draft: dict, out_dir: str | Path, what: str) -> Path:
         target = out / f"{inst.id}_codebook.xlsx"
         forms.write_codebook(inst, target)
     else:
-        raise ValueError(f"what must be 'xlsform' or 'codebook', got {what!r}")
+        raise ParameterError(f"what must be 'xlsform' or 'codebook', got {what!r}")
     return target
 
 
@@ -179,7 +179,7 @@ def set_item_text(draft: dict, index: int, key: str, lang: str, text: str) -> di
     """Set the ``label`` or ``hint`` of item ``index`` in one language. An empty hint in every
     language removes the hint; an empty label stays (and the checks report it)."""
     if key not in ("label", "hint"):
-        raise ValueError(f"key must be 'label' or 'hint', got {key!r}")
+        raise ParameterError(f"key must be 'label' or 'hint', got {key!r}")
     d = copy.deepcopy(draft)
     it = d["items"][_item_index(d, index)]
     t = dict(it.get(key) or {})

@@ -36,3 +36,8 @@ class DataError(SurveyError):
 
 class PlanError(SurveyError):
     """A batch plan is wrong (bad YAML, unknown notebook or parameter); nothing was run."""
+
+
+class ParameterError(SurveyError, ValueError):
+    """A function or notebook parameter has a value outside its allowed set (``regime="2019"``,
+    ``lang="fr"``). Also a ``ValueError``, so code that catches that keeps working."""

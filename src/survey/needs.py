@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import DataError, InstrumentError
+from .errors import DataError, InstrumentError, ParameterError
 from .instrument import Instrument, load_instrument
 from .results import Result
 
@@ -268,10 +268,10 @@ def recommend(result: NeedsResult, catalog: str | Path | Mapping | None = None, 
     Sorted by group, then priority score (largest first).
     """
     if lang not in PRIORITY_LABELS:
-        raise ValueError(f"lang must be 'id' or 'en', got {lang!r}")
+        raise ParameterError(f"lang must be 'id' or 'en', got {lang!r}")
     order = {"high": 2, "medium": 1, "low": 0}
     if min_priority not in order:
-        raise ValueError(f"min_priority must be 'high', 'medium' or 'low', got {min_priority!r}")
+        raise ParameterError(f"min_priority must be 'high', 'medium' or 'low', got {min_priority!r}")
     cat = load_catalog(catalog)
     s = result.summary.reset_index()
     if "sector" not in s.columns:

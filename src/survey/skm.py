@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import DataError, InstrumentError
+from .errors import DataError, InstrumentError, ParameterError
 from .instrument import Instrument, load_instrument
 from .results import Result
 
@@ -160,7 +160,7 @@ def grade(value: Any, regime: str = "2017", scale: str = "ikm") -> Any:
     """
     table = _grade_table(regime)
     if scale not in ("ikm", "unit"):
-        raise ValueError(f"scale must be 'ikm' (1-4) or 'unit' (25-100), got {scale!r}")
+        raise ParameterError(f"scale must be 'ikm' (1-4) or 'unit' (25-100), got {scale!r}")
     edges = np.asarray(table[scale], dtype=float) + _EDGE_TOL
     arr = np.asarray(value, dtype=float)
     hi = 4.0 if scale == "ikm" else 100.0
@@ -179,7 +179,7 @@ def kinerja_label(mutu: Any, lang: str = "id") -> Any:
     """Kinerja unit pelayanan for a mutu letter (A "Sangat Baik" ... D "Tidak Baik")."""
     labels = KINERJA.get(lang)
     if labels is None:
-        raise ValueError(f"lang must be 'id' or 'en', got {lang!r}")
+        raise ParameterError(f"lang must be 'id' or 'en', got {lang!r}")
     if isinstance(mutu, str) or mutu is None:
         return labels.get(mutu) if mutu else None
     return np.array([labels.get(m) if isinstance(m, str) else None for m in mutu], dtype=object)
@@ -189,7 +189,7 @@ def _grade_table(regime: str) -> dict[str, Any]:
     try:
         return GRADE_TABLES[str(regime)]
     except KeyError:
-        raise ValueError(f"regime must be '2017' (PermenPANRB 14/2017) or '2004' (KepmenPAN 25/2004), "
+        raise ParameterError(f"regime must be '2017' (PermenPANRB 14/2017) or '2004' (KepmenPAN 25/2004), "
                          f"got {regime!r}") from None
 
 
@@ -209,7 +209,7 @@ def unsur_weights(k: int | np.ndarray, weights: str = "exact") -> Any:
         d = 10 ** (3 if weights == "3dp" else 2)
         out = np.floor(w * d + 0.5 + 1e-9) / d  # half-up, as a report writer rounds
     else:
-        raise ValueError(f"weights must be 'exact', '3dp', '2dp' or a mapping unsur -> weight, got {weights!r}")
+        raise ParameterError(f"weights must be 'exact', '3dp', '2dp' or a mapping unsur -> weight, got {weights!r}")
     return out.item() if out.ndim == 0 else out
 
 
@@ -417,11 +417,11 @@ def ikm(data: pd.DataFrame, by: str | Sequence[str] | None = None, regime: str =
     regime = str(regime)
     _grade_table(regime)  # raises for an unknown regime before any work is done
     if ci not in ("bootstrap", "delta", None):
-        raise ValueError(f"ci must be 'bootstrap', 'delta' or None, got {ci!r}")
+        raise ParameterError(f"ci must be 'bootstrap', 'delta' or None, got {ci!r}")
     if not 0 < conf < 1:
-        raise ValueError(f"conf must be between 0 and 1, got {conf}")
+        raise ParameterError(f"conf must be between 0 and 1, got {conf}")
     if lang not in KINERJA:
-        raise ValueError(f"lang must be 'id' or 'en', got {lang!r}")
+        raise ParameterError(f"lang must be 'id' or 'en', got {lang!r}")
     unsur = unsur_table(regime, instrument)
     codes = list(unsur.index)
     k_all = len(codes)
@@ -523,7 +523,7 @@ def _base_weights(weights: str | Mapping[str, float], codes: list[str]) -> str |
         unsur_weights(len(codes), weights)  # validates the name
         return weights
     if not isinstance(weights, Mapping):
-        raise ValueError("weights must be 'exact', '3dp', '2dp' or a mapping unsur -> weight")
+        raise ParameterError("weights must be 'exact', '3dp', '2dp' or a mapping unsur -> weight")
     w = {str(k): float(v) for k, v in weights.items()}
     unknown = sorted(set(w) - set(codes))
     missing = [c for c in codes if c not in w]
@@ -645,10 +645,10 @@ def publication_table(result: IKMResult, group: Any = None, lang: str = "id") ->
     the only group)."""
     if group is None:
         if len(result.summary) != 1:
-            raise ValueError(f"the result has {len(result.summary)} groups; pass group=<one of its index values>")
+            raise ParameterError(f"the result has {len(result.summary)} groups; pass group=<one of its index values>")
         group = result.summary.index[0]
     if group not in result.summary.index:
-        raise KeyError(f"group {group!r} is not in the result; groups: {list(result.summary.index[:10])} ...")
+        raise ParameterError(f"group {group!r} is not in the result; groups: {list(result.summary.index[:10])} ...")
     t = {
         "id": ["Jumlah nilai per unsur", "Jumlah jawaban sah", "NRR per unsur", "Bobot", "NRR tertimbang per unsur"],
         "en": ["Sum of answers", "Valid answers", "NRR per element", "Weight", "Weighted NRR"],

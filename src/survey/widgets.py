@@ -28,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, InstrumentError, SurveyError
+from .errors import DataError, InstrumentError, ParameterError, SurveyError
 from .instrument import ITEM_TYPES, Instrument, builtin_names, load_instrument
 
 __all__ = [
@@ -304,7 +304,7 @@ UI = {
 
 def _ui(lang: str) -> dict:
     if lang not in UI:
-        raise ValueError(f"lang must be 'id' or 'en', got {lang!r}")
+        raise ParameterError(f"lang must be 'id' or 'en', got {lang!r}")
     return UI[lang]
 
 
