@@ -14,41 +14,19 @@ import html
 import os
 import re
 import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from .errors import InstrumentError, ParameterError, SurveyError
-from .instrument import Instrument, builtin_names, instrument_from_dict, load_instrument
+from .instrument import Instrument, instrument_from_dict, load_instrument, read_instrument_yaml
+
 
 def load_draft(name_or_path: str | Path) -> dict:
     """The YAML mapping of a built-in instrument or an instrument file, *not* validated (so that an
     invalid file can be opened and fixed). Raises :class:`InstrumentError` when the file is missing,
     is not YAML or is not a mapping."""
-    s = str(name_or_path)
-    if s in builtin_names():
-        text = (resources.files("survey") / "instruments" / f"{s}.yaml").read_text(encoding="utf-8")
-        source = f"built-in instrument {s}"
-    else:
-        p = Path(s)
-        if not p.is_file():
-            raise InstrumentError(f"{s}: no such instrument file and no built-in instrument of that name; "
-                                  f"built-ins: {', '.join(builtin_names())}")
-        try:
-            text = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InstrumentError(f"{p}: not UTF-8 text; save the YAML file as UTF-8") from None
-        source = str(p)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InstrumentError(f"{source}:{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
-    if not isinstance(data, dict):
-        raise InstrumentError(f"{source}: an instrument must be a YAML mapping (key: value)")
+    data, _ = read_instrument_yaml(name_or_path)
     data.setdefault("items", [])
     return data
 

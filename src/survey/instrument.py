@@ -294,13 +294,10 @@ def instrument_from_dict(data: object, source: str = "<dict>") -> Instrument:
         raise InstrumentError(f"{source}: {len(problems)} problem(s) in the instrument", problems) from None
 
 
-def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
-    """Load a built-in instrument by name (``"skm_2017"``) or an instrument YAML file.
-
-    Raises :class:`InstrumentError` listing every problem with its path in the file.
-    """
-    if isinstance(name_or_path, Instrument):
-        return name_or_path
+def read_instrument_yaml(name_or_path: str | Path) -> tuple[dict, str]:
+    """The YAML mapping of a built-in instrument or an instrument file, *not* validated, and a
+    description of where it came from. Raises :class:`InstrumentError` when the file is missing,
+    is not UTF-8 YAML or is not a mapping."""
     s = str(name_or_path)
     if s in builtin_names():
         text = (resources.files("survey") / "instruments" / f"{s}.yaml").read_text(encoding="utf-8")
@@ -326,6 +323,19 @@ def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise InstrumentError(f"{source}:{where}: not valid YAML ({getattr(err, 'problem', err)}); "
                               "quote texts that contain ':' or '?'") from None
+    if not isinstance(data, dict):
+        raise InstrumentError(f"{source}: an instrument must be a YAML mapping (key: value), got {type(data).__name__}")
+    return data, source
+
+
+def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
+    """Load a built-in instrument by name (``"skm_2017"``) or an instrument YAML file.
+
+    Raises :class:`InstrumentError` listing every problem with its path in the file.
+    """
+    if isinstance(name_or_path, Instrument):
+        return name_or_path
+    data, source = read_instrument_yaml(name_or_path)
     return instrument_from_dict(data, source)
 
 
