@@ -37,9 +37,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# No news feed or update check: field laptops are often offline.
 lab: $(STAMP)
 	@test -d data/demo || $(BIN)/survey demo --out data/demo --scale small
-	$(BIN)/jupyter lab --notebook-dir=. $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --notebook-dir=. --LabApp.news_url=None \
+	    --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	    $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/00_start_here.ipynb
 
 # Speed and memory beside the peer tools, as ratios (minutes; never part of `make test`).
 bench: $(STAMP)
