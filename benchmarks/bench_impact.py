@@ -25,11 +25,11 @@ import json
 import resource
 import subprocess
 import sys
-import time
 import warnings
 
 import numpy as np
 import pandas as pd
+from _timing import best_of  # benchmarks/ is on sys.path when run as a script
 
 QUICK = "--quick" in sys.argv
 
@@ -50,14 +50,6 @@ def panel_data(n_units: int, n_periods: int, per_cell: int, seed: int = 1) -> pd
     y = rng.normal(size=n_units)[unit] + 0.1 * time_ + 0.3 * d + 0.5 * x + rng.normal(size=len(unit))
     return pd.DataFrame({"unit": unit, "time": time_, "D": d, "x": x, "y": y})
 
-
-def best_of(fn, repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def case_twfe(side: str, repeat: int) -> dict:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from survey.reliability import alpha
+from _timing import best_of  # benchmarks/ is on sys.path when run as a script
 
 
 def make_data(rows: int, items: int, missing: float, seed: int) -> pd.DataFrame:
@@ -40,14 +41,6 @@ def make_data(rows: int, items: int, missing: float, seed: int) -> pd.DataFrame:
         x[rng.random(x.shape) < missing] = np.nan
     return pd.DataFrame(x, columns=[f"X{i + 1}" for i in range(items)])
 
-
-def best_of(fn, repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def time_psych(csv: Path, n_iter: int) -> dict | None:

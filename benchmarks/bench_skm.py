@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from survey import skm
+from _timing import best_of  # benchmarks/ is on sys.path when run as a script
 
 CODES = [f"U{i}" for i in range(1, 10)]
 ORDER = ["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U9", "U8"]
@@ -65,14 +66,6 @@ def naive_bootstrap(df: pd.DataFrame, groups: int, n_boot: int, seed: int = 1) -
         np.quantile(vals, [0.025, 0.975])
     return time.perf_counter() - t0
 
-
-def best_of(fn, repeat: int = 3) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> int:
