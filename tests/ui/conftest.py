@@ -174,13 +174,15 @@ def shutdown_kernels(server: dict) -> None:
 
 @pytest.fixture(scope="session")
 def browser():
-    """Headless Debian chromium through playwright (skips only when either is missing)."""
+    """Headless Debian chromium through playwright. On a developer machine without them the tests
+    skip; in CI (``CI`` set, where .ci/run installs chromium) a missing browser is a failure."""
+    missing = pytest.fail if os.environ.get("CI") else pytest.skip
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"chromium not found at {CHROMIUM} (Debian package `chromium`)")
+        missing(f"chromium not found at {CHROMIUM} (Debian package `chromium`: apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("the playwright Python package is not installed")
+        missing("the playwright Python package is not installed (pip install -e '.[test]')")
     pw = sync_playwright().start()
     try:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
