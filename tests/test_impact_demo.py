@@ -118,3 +118,11 @@ def test_notebooks_recover_truth(demo, tmp_path, notebook, params):
     assert res["synthetic"] is True
     assert "true_effect" in res and res["truth_in_ci"] is True
     assert res["ci_low"] <= res["true_effect"] <= res["ci_high"]
+    if params.get("outcome") == "ikm":
+        # the impact chain: a positive indirect effect through managerial competence, smaller than
+        # the true latent indirect effect (measurement error in the unit mean attenuates b), and a
+        # CI around its estimate
+        truth = json.loads((demo / "truth.json").read_text(encoding="utf-8"))
+        lo, hi = res["mediation_indirect_ci"]
+        assert lo <= res["mediation_indirect"] <= hi
+        assert 0 < res["mediation_indirect"] < truth["mediation"]["indirect_latent"]
