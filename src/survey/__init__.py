@@ -16,7 +16,7 @@ from .responses import quality_flags, read_responses, score, validate_data
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"drafts", "forms", "impact", "needs", "plots", "privacy", "reliability", "reports", "simulate",
+_SUBMODULES = {"drafts", "files", "forms", "impact", "needs", "plots", "privacy", "reliability", "reports", "simulate",
                "skm", "widgets"}
 
 __all__ = [

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import copy
 import html
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
-
 from .errors import InstrumentError, ParameterError, SurveyError
-from .instrument import Instrument, instrument_from_dict, load_instrument, read_instrument_yaml
+from .files import atomic_write_text
+from .instrument import (
+    Instrument,
+    instrument_from_dict,
+    load_instrument,
+    read_instrument_yaml,
+)
 
 
 def load_draft(name_or_path: str | Path) -> dict:
@@ -61,19 +64,6 @@ def draft_instrument(draft: dict) -> Instrument:
     return instrument_from_dict(draft, "instrument")
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_draft(draft: dict, path: str | Path) -> Path:
     """Validate the draft and write it as instrument YAML (atomic: temporary name, then rename).
 
@@ -83,7 +73,7 @@ def save_draft(draft: dict, path: str | Path) -> Path:
     p = Path(path)
     if p.suffix.lower() not in (".yaml", ".yml"):
         raise InstrumentError(f"{p}: save the instrument with the extension .yaml")
-    _atomic_write_bytes(p, inst.to_yaml().encode("utf-8"))
+    atomic_write_text(p, inst.to_yaml())
     return p
 
 

@@ -21,7 +21,6 @@ XLSForm layout written by :func:`to_xlsform`:
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
 import subprocess
@@ -31,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError, InstrumentError
+from .files import atomic_path, atomic_write_bytes
 from .instrument import NAME_RE, Instrument, instrument_from_dict, load_instrument
 
 _TRUE = {"yes", "true", "1", "y", "ya", "true()"}
@@ -40,35 +40,6 @@ _LANG_CODE = re.compile(r"\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)?)\)\s*$")
 
 def _lang_header(inst: Instrument, lang: str) -> str:
     return f"{inst.languages[lang]} ({lang})"
-
-
-def _umask_mode() -> int:
-    """File mode a plain ``open()`` would give (mkstemp creates 0600, too strict for shared outputs)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.chmod(tmp, _umask_mode())
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _atomic_target(path: Path) -> Path:
-    """A temporary sibling of ``path``; the caller renames it over ``path`` when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    os.chmod(tmp, _umask_mode())
-    return Path(tmp)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -194,8 +165,7 @@ def to_xlsform(instrument: str | Path | Instrument, path: str | Path, *, check: 
     if path.suffix.lower() != ".xlsx":
         raise InstrumentError(f"{path}: an XLSForm must be an .xlsx file; use a name ending in .xlsx")
     sheets = xlsform_sheets(inst)
-    tmp = _atomic_target(path)
-    try:
+    with atomic_path(path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             for name, frame in sheets.items():
                 frame.to_excel(xw, sheet_name=name, index=False)
@@ -206,9 +176,6 @@ def to_xlsform(instrument: str | Path | Instrument, path: str | Path, *, check: 
                 ws.freeze_panes = "A2"
         if check:
             check_xlsform(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -592,20 +559,15 @@ def write_codebook(instrument: str | Path | Instrument, path: str | Path) -> Pat
     cb = codebook(instrument)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        _atomic_write_bytes(path, cb.to_csv(index=False).encode("utf-8-sig"))
+        atomic_write_bytes(path, cb.to_csv(index=False).encode("utf-8-sig"))
     elif suffix == ".xlsx":
-        tmp = _atomic_target(path)
-        try:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                cb.to_excel(xw, sheet_name="codebook", index=False)
-                ws = xw.sheets["codebook"]
-                for col_cells in ws.columns:
-                    width = max(len(str(c.value or "")) for c in col_cells[:60])
-                    ws.column_dimensions[col_cells[0].column_letter].width = min(max(8, width + 2), 50)
-                ws.freeze_panes = "C2"
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            cb.to_excel(xw, sheet_name="codebook", index=False)
+            ws = xw.sheets["codebook"]
+            for col_cells in ws.columns:
+                width = max(len(str(c.value or "")) for c in col_cells[:60])
+                ws.column_dimensions[col_cells[0].column_letter].width = min(max(8, width + 2), 50)
+            ws.freeze_panes = "C2"
     else:
         raise InstrumentError(f"{path}: write the codebook as .csv or .xlsx")
     return path
@@ -821,7 +783,7 @@ def html_to_pdf(html_text: str, path: str | Path, *, timeout: float = 90) -> Pat
         if not tmp_pdf.exists() or tmp_pdf.stat().st_size == 0:
             msg = (err or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
             raise InstrumentError(f"Chromium could not print the PDF ({msg[0]})")
-        _atomic_write_bytes(path, tmp_pdf.read_bytes())
+        atomic_write_bytes(path, tmp_pdf.read_bytes())
     return path
 
 
@@ -831,7 +793,7 @@ def write_questionnaire(instrument: str | Path | Instrument, path: str | Path, l
     text = questionnaire_html(instrument, lang)
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
-        _atomic_write_bytes(path, text.encode("utf-8"))
+        atomic_write_bytes(path, text.encode("utf-8"))
     elif suffix == ".pdf":
         html_to_pdf(text, path)
     else:
@@ -914,16 +876,11 @@ def write_sav(df: pd.DataFrame, instrument: str | Path | Instrument, path: str |
             if name != str(col):
                 labels[name] = str(col)
             measure[name] = "scale" if pd.api.types.is_numeric_dtype(out[name].dtype) else "nominal"
-    tmp = _atomic_target(path)
     try:
-        pyreadstat.write_sav(out, str(tmp), column_labels=labels, variable_value_labels=value_labels,
-                             missing_ranges=missing_ranges, variable_measure=measure,
-                             file_label=inst.text(inst.title, lang)[:64])
-        os.replace(tmp, path)
-    except DataError:
-        raise
+        with atomic_path(path) as tmp:
+            pyreadstat.write_sav(out, str(tmp), column_labels=labels, variable_value_labels=value_labels,
+                                 missing_ranges=missing_ranges, variable_measure=measure,
+                                 file_label=inst.text(inst.title, lang)[:64])
     except Exception as err:  # ReadStat reports bad names/values as generic errors
         raise DataError(f"{path}: SPSS file could not be written ({type(err).__name__}: {err})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

@@ -26,7 +26,6 @@ import itertools
 import json
 import os
 import re
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from typing import Any
 import yaml
 
 from .errors import PlanError
+from .files import atomic_write_text
 
 KERNEL_NAME = "survey-workbench"
 EXECUTION_TIMEOUT = 600  # seconds per cell
@@ -73,20 +73,6 @@ def project_path(p: str | Path) -> Path:
     return path if path.is_absolute() else project_root() / path
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Write to a temporary name and rename, so a crash never leaves a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_results(out_dir: str | Path, results: dict[str, Any], synthetic: bool | None = None) -> Path:
     """Write a notebook's key figures to ``out_dir/results.json`` (JSON types only, atomic).
 
@@ -98,7 +84,7 @@ def write_results(out_dir: str | Path, results: dict[str, Any], synthetic: bool 
     if synthetic is not None:
         data["synthetic"] = bool(synthetic)
     path = project_path(out_dir) / "results.json"
-    _atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
     return path
 
 
@@ -351,7 +337,7 @@ def export_html(notebook_path: Path, html_path: Path, title: str | None = None) 
     if title:
         nb.metadata["title"] = title
     body, _ = html_exporter().from_notebook_node(nb)
-    _atomic_write_text(html_path, body)
+    atomic_write_text(html_path, body)
 
 
 def _run_one(spec: ReportSpec, out_dir: str, root: str, kernel: str) -> dict[str, Any]:
@@ -384,7 +370,7 @@ def _run_one(spec: ReportSpec, out_dir: str, root: str, kernel: str) -> dict[str
     except Exception as err:  # the notebook failed; keep going and record why
         status = STATUS_FAILED
         error = _short_error(err)
-        _atomic_write_text(out / "error.txt", f"{type(err).__name__}: {err}\n\n{traceback.format_exc()}")
+        atomic_write_text(out / "error.txt", f"{type(err).__name__}: {err}\n\n{traceback.format_exc()}")
     finally:
         os.dup2(saved_stderr, 2)
         os.close(saved_stderr)
@@ -529,5 +515,5 @@ run {stamp} in {run.seconds:.0f} s.</p>
 <p style="font-size:12px;color:#777">Made with Survey Workbench.</p>
 </body></html>
 """
-    _atomic_write_text(run.index, page)
+    atomic_write_text(run.index, page)
     return run.index

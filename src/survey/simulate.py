@@ -25,8 +25,6 @@ All data are synthetic; every file carries ``synthetic = true``. Same seed, same
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SurveyError
+from .files import atomic_path, atomic_write_text
 from .instrument import load_instrument
 
 KECAMATAN = {
@@ -109,25 +108,13 @@ class DemoFiles:
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    """Atomic write with fixed float formatting, so the same seed gives the same bytes."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    """Fixed float formatting and line ends, so the same seed gives the same bytes."""
+    with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, lineterminator="\n", float_format="%.4f")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_json(obj: dict, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, indent=2, sort_keys=True, ensure_ascii=False)
-        fh.write("\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def _answers(latent: np.ndarray, noise: np.ndarray, lo: int, hi: int) -> np.ndarray:
