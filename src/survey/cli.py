@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .errors import InstrumentError, SurveyError
+from .responses import SOURCES  # already loaded by the package import
 
 
 class _Parser(argparse.ArgumentParser):
@@ -279,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "(exit 2 lists every problem as CSV: file,row,column,value,problem,fix)")
     x.add_argument("file", help="CSV, XLSX or SAV export")
     x.add_argument("--instrument", required=True, help="built-in name or YAML file")
-    x.add_argument("--source", default="auto", choices=["auto", "plain", "kobo", "odk", "google", "limesurvey", "spss"])
+    x.add_argument("--source", default="auto", choices=list(SOURCES))
     x.add_argument("--sheet", help="worksheet name (default the first)")
     x.add_argument("--header-row", type=int, help="spreadsheet row with the column names (default detected)")
     x.add_argument("--encoding", help="text encoding when not UTF-8, e.g. cp1252")
@@ -294,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "contradicting reverse-keyed answers")
     x.add_argument("file", help="CSV, XLSX or SAV export")
     x.add_argument("--instrument", required=True, help="built-in name or YAML file")
-    x.add_argument("--source", default="auto", choices=["auto", "plain", "kobo", "odk", "google", "limesurvey", "spss"])
+    x.add_argument("--source", default="auto", choices=list(SOURCES))
     x.add_argument("--min-seconds", type=float, help="speeder threshold (default: half the median duration)")
     x.add_argument("-o", "--output", help="CSV with the flags of every response")
     x.set_defaults(func=_quality)

@@ -89,7 +89,9 @@ def write_results(out_dir: str | Path, results: dict[str, Any], synthetic: bool 
 
 
 def is_synthetic(df) -> bool:
-    """True when a frame carries the demo data's ``synthetic`` column set to true."""
+    """True when any row carries the demo data's ``synthetic`` flag: the report's notice errs on the
+    side of saying so. (``privacy.is_synthetic`` asks for *every* row before it uses the public demo
+    salt, erring the other way.)"""
     if df is None or "synthetic" not in getattr(df, "columns", []):
         return False
     col = df["synthetic"].astype("string").str.lower()
@@ -396,12 +398,10 @@ def _run_one(spec: ReportSpec, out_dir: str, root: str, kernel: str) -> dict[str
 
 def _scan_html(path: Path) -> str | None:
     """Name the first identifier-like text in a report, if any (see privacy.scan_for_identifiers)."""
-    try:
-        from .privacy import scan_for_identifiers
-    except ImportError:
-        return None
+    from .privacy import scan_for_identifiers
+
     found = scan_for_identifiers(path)
-    if found is None or len(found) == 0:
+    if found.empty:
         return None
     first = found.iloc[0]
     return f"{len(found)} match(es), first a {first['kind']} at line {first['line']}"
