@@ -1,15 +1,24 @@
 """The shape every analysis result shares.
 
-Analysis functions return a frozen dataclass derived from :class:`Result`. It holds DataFrames,
-Series and numbers; ``to_dict()`` turns it into JSON-ready data for ``results.json`` and
-``_repr_html_`` shows it readably in a notebook.
+Analysis functions return a frozen dataclass derived from :class:`Result`, its name ending in
+``Result``. The contract:
+
+``to_dict()``      JSON-ready data for ``results.json`` (NaN becomes ``None``; fitted model objects,
+                   fields named ``_...`` or declared ``repr=False``, stay out)
+``to_frame()``     the main table as a DataFrame (the field named by the class's ``main`` attribute;
+                   a one-row frame of the numbers when the result has no table)
+``warnings``       a tuple of plain sentences, empty when nothing needs saying; never a string
+``_repr_html_()``  a readable view in a notebook, every text escaped
+
+A field name means one thing everywhere: ``pvalue`` is a p-value, ``confidence`` a confidence level,
+``n_boot`` a number of resamples, ``boot`` the array of bootstrap draws.
 """
 from __future__ import annotations
 
 import dataclasses
 import html
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -46,29 +55,68 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _scalar_row(result: "Result") -> pd.DataFrame:
+    row = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)
+           if _public(f) and f.name != "warnings"
+           and isinstance(getattr(result, f.name), (int, float, str, bool, np.integer, np.floating, type(None)))}
+    return pd.DataFrame([row])
+
+
+def _public(f: dataclasses.Field) -> bool:
+    return f.repr and not f.name.startswith("_")
+
+
 @dataclasses.dataclass(frozen=True)
 class Result:
-    """Base class of analysis results (frozen dataclasses)."""
+    """Base class of analysis results (frozen dataclasses).
+
+    Subclasses set ``main`` to the name of their main table field.
+    """
+
+    main: ClassVar[str | None] = None
+    warnings: tuple[str, ...] = dataclasses.field(default=(), kw_only=True)
+
+    def __post_init__(self) -> None:
+        # A single sentence passed as `warnings` would otherwise iterate letter by letter.
+        if isinstance(self.warnings, str):
+            object.__setattr__(self, "warnings", (self.warnings,) if self.warnings else ())
+        elif not isinstance(self.warnings, tuple):
+            object.__setattr__(self, "warnings", tuple(self.warnings))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The main table (a copy), or one row of the result's numbers when it has none.
+
+        A Series of named statistics becomes a one-row frame, its names as columns.
+        """
+        if self.main is None:
+            return _scalar_row(self)
+        table = getattr(self, self.main)
+        if isinstance(table, pd.Series):
+            return table.to_frame().T.reset_index(drop=True)  # named statistics: one row
+        return table.copy()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
-            if f.name.startswith("_") or not f.repr:
+            if not _public(f) or f.name == "warnings":
                 continue  # fitted model objects and other internals stay out of JSON
             out[f.name] = to_jsonable(getattr(self, f.name))
+        out["warnings"] = list(self.warnings)
         return out
 
     def _repr_html_(self) -> str:
         parts = [f"<h4>{html.escape(type(self).__name__)}</h4>"]
         scalars = []
         for f in dataclasses.fields(self):
-            if f.name.startswith("_") or not f.repr:
+            if not _public(f) or f.name == "warnings":
                 continue
             v = getattr(self, f.name)
             if isinstance(v, pd.DataFrame):
                 parts.append(f"<p><b>{html.escape(f.name)}</b></p>" + v.to_html(float_format=lambda x: f"{x:.3f}", escape=True))
             elif isinstance(v, pd.Series):
                 parts.append(f"<p><b>{html.escape(f.name)}</b></p>" + v.to_frame().to_html(float_format=lambda x: f"{x:.3f}", escape=True))
+            elif isinstance(v, (np.ndarray, list, tuple, dict)):
+                continue  # draws and nested structures: in to_dict(), not worth a screen
             else:
                 scalars.append((f.name, v))
         if scalars:
@@ -76,4 +124,6 @@ class Result:
                 f"<tr><th>{html.escape(k)}</th><td>{html.escape(f'{v:.4g}' if isinstance(v, float) else str(v))}</td></tr>"
                 for k, v in scalars)
             parts.insert(1, f"<table>{rows}</table>")
+        if self.warnings:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings) + "</ul>")
         return "\n".join(parts)
