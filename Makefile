@@ -6,11 +6,16 @@ STAMP  := $(VENV)/.installed
 KERNEL := survey-workbench
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: demo test install kernel lab bench clean help
+# JupyterLab settings for this environment only: no "Jupyter news?" prompt and no update check.
+# (`--LabApp.news_url=None` on the command line does not stop the front end from asking.)
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+.PHONY: demo test test-fast install kernel lab bench clean help
 
 help:
 	@echo "make demo   - set up .venv, generate demo data, run every demo report, print the index path"
-	@echo "make test   - set up .venv and run every test (unit, notebooks, CLI, browser)"
+	@echo "make test   - set up .venv and run every test (unit, doctests, notebooks, CLI, browser)"
+	@echo "make test-fast - every test but the notebook runs and the browser (the edit-test loop)"
 	@echo "make lab    - start JupyterLab with the project kernel"
 	@echo "make bench  - speed and memory against peers (benchmarks/)"
 
@@ -22,6 +27,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (Survey Workbench)" >/dev/null
+	@mkdir -p $(dir $(LAB_OVERRIDES))
+	@printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $(LAB_OVERRIDES)
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -37,7 +44,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# No news feed or update check: field laptops are often offline.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+# No news feed or update check: field laptops are often offline (see LAB_OVERRIDES).
 lab: $(STAMP)
 	@test -d data/demo || $(BIN)/survey demo --out data/demo --scale small
 	$(BIN)/jupyter lab --notebook-dir=. --LabApp.news_url=None \
