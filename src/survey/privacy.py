@@ -30,6 +30,7 @@ import hmac
 import os
 import re
 import secrets
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -53,9 +54,19 @@ DIRECT_IDENTIFIER_NAMES = re.compile(
 # ------------------------------------------------------------------------------------------------
 # Salt and pseudonyms
 # ------------------------------------------------------------------------------------------------
-def get_salt(salt: str | None = None, *, synthetic: bool = False) -> str:
+def get_salt(salt: str | None = None, *, synthetic: bool | str = False) -> str:
     """The salt for pseudonyms: ``salt``, else ``$SURVEY_SALT``, else the file ``$SURVEY_SALT_FILE``;
-    the demo salt for synthetic data; otherwise :class:`DataError` with how to set one."""
+    the public demo salt when none is configured and every row is synthetic; otherwise
+    :class:`DataError` with how to set one.
+
+    ``synthetic`` is what :func:`is_synthetic` said about the data (``"all"``, ``"some"``,
+    ``"none"``); ``True`` means the caller vouches that every row is synthetic. Only ``"all"`` (or
+    ``True``) allows the demo salt: a real row mixed into demo data still needs a secret salt.
+    """
+    if isinstance(synthetic, str):
+        all_synthetic = synthetic == SyntheticRows.ALL
+    else:
+        all_synthetic = isinstance(synthetic, (bool, np.bool_)) and bool(synthetic)
     source = "salt argument"
     if salt is None and os.environ.get(SALT_ENV):
         salt, source = os.environ[SALT_ENV], f"${SALT_ENV}"
@@ -68,10 +79,12 @@ def get_salt(salt: str | None = None, *, synthetic: bool = False) -> str:
             raise DataError(f"{SALT_FILE_ENV}={f}: cannot read the salt file ({err.strerror}); "
                             f"create it with 'survey salt new {f}'") from None
     if salt is None:
-        if synthetic:
+        if all_synthetic:
             return DEMO_SALT
+        mixed = ("the data mix synthetic demo rows with real rows, so the public demo salt cannot be used; "
+                 if isinstance(synthetic, str) and synthetic == SyntheticRows.SOME else "")
         raise DataError(
-            "identifier columns are pseudonymised with a secret salt, and none is configured: run "
+            mixed + "identifier columns are pseudonymised with a secret salt, and none is configured: run "
             "'survey salt new ~/.config/survey/salt' and set SURVEY_SALT_FILE=~/.config/survey/salt "
             "(or SURVEY_SALT=<secret>), keep that file outside the project and never share it; "
             "or pass keep_identifiers=True to keep the raw identifiers (not for shared analyses)")
@@ -135,12 +148,57 @@ def pseudonymise_columns(df: pd.DataFrame, columns: list[str], salt: str) -> pd.
     return out
 
 
-def is_synthetic(df: pd.DataFrame) -> bool:
-    """True when the frame has a ``synthetic`` column that is true on every row."""
-    if "synthetic" not in df.columns or len(df) == 0:
-        return False
-    s = df["synthetic"].astype("string").str.strip().str.lower()
-    return bool(s.isin(["true", "1", "yes"]).all())
+class SyntheticRows(str, Enum):
+    """How many rows of a table are synthetic demo rows: ``"all"``, ``"some"`` or ``"none"``.
+
+    It compares equal to those strings. It has no truth value on purpose: "is it synthetic?" has two
+    different safe answers for mixed data (a report must say so; the public demo salt must not be
+    used), so ``if is_synthetic(df):`` raises ``TypeError`` instead of silently picking one.
+    """
+
+    ALL = "all"
+    SOME = "some"
+    NONE = "none"
+
+    def __bool__(self) -> bool:
+        raise TypeError("is_synthetic() returns 'all', 'some' or 'none', not a truth value: compare it, "
+                        "e.g. is_synthetic(df) != 'none' (a report must say 'synthetic') or "
+                        "is_synthetic(df) == 'all' (the demo salt may be used)")
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_TRUE_TEXT = ("true", "1", "yes")
+
+
+def is_synthetic(df: pd.DataFrame | None) -> SyntheticRows:
+    """Whether the rows are synthetic demo rows: ``"all"``, ``"some"`` or ``"none"``.
+
+    A row is synthetic when its ``synthetic`` column holds true (``True``, ``1``, ``"true"``,
+    ``"yes"``; any case). A missing value or a missing column counts as a real row; an empty or
+    absent table is ``"none"``. The two uses need different answers for mixed data, so the result
+    states the fact and each caller compares it:
+
+    - a report says "synthetic data" whenever demo rows are present: ``is_synthetic(df) != "none"``;
+    - the public demo salt is used only when no real person is in the data:
+      ``is_synthetic(df) == "all"`` (what :func:`get_salt` does with it).
+
+    Examples
+    --------
+    >>> is_synthetic(pd.DataFrame({"synthetic": [True, True]})) == "all"
+    True
+    >>> str(is_synthetic(pd.DataFrame({"synthetic": ["true", None]})))
+    'some'
+    >>> is_synthetic(pd.DataFrame({"q1": [4, 5]})) == "none"
+    True
+    """
+    if df is None or "synthetic" not in getattr(df, "columns", ()) or len(df) == 0:
+        return SyntheticRows.NONE
+    flag = df["synthetic"].astype("string").str.strip().str.lower().isin(_TRUE_TEXT)
+    if flag.all():
+        return SyntheticRows.ALL
+    return SyntheticRows.SOME if flag.any() else SyntheticRows.NONE
 
 
 def drop_direct_identifiers(df: pd.DataFrame, instrument=None, columns: list[str] | None = None) -> pd.DataFrame:

@@ -15,8 +15,8 @@ pool, exports each executed notebook to self-contained HTML in-process (code hid
 embedded, no script from the internet), and writes ``<out>/<plan>/index.html``. One failing report
 never stops the others: its executed notebook and error stay beside the rest, marked failed.
 
-Notebook helpers used inside the notebooks live here too: :func:`project_path`,
-:func:`write_results`, :func:`data_notice`.
+The notebook helpers :func:`project_path` (from :mod:`survey.paths`), :func:`write_results`,
+:func:`data_notice` and :func:`is_synthetic` (from :mod:`survey.report`) stay importable from here.
 """
 from __future__ import annotations
 
@@ -38,83 +38,14 @@ import yaml
 
 from .errors import PlanError
 from .files import atomic_write_text
+from .paths import project_path, project_root  # noqa: F401  (re-exported)
+from .report import NOTICE, data_notice, is_synthetic, write_results  # noqa: F401  (re-exported: notebooks import them from here)
 
 KERNEL_NAME = "survey-workbench"
 EXECUTION_TIMEOUT = 600  # seconds per cell
 REPORT_TZ = "Asia/Jakarta"  # Kota Medan is on WIB; fixed so dates in reports do not depend on the host
 PATH_KEYS = {"data", "out_dir", "units", "truth", "records", "mapping", "catalog"}
 STATUS_OK, STATUS_FAILED = "ok", "failed"
-
-
-# --------------------------------------------------------------------------------------------
-# project layout and notebook helpers
-# --------------------------------------------------------------------------------------------
-def project_root(start: str | Path | None = None) -> Path:
-    """The folder holding ``pyproject.toml`` and ``notebooks/`` (searched upwards from ``start``,
-    the current folder by default; ``SURVEY_PROJECT_ROOT`` overrides)."""
-    env = os.environ.get("SURVEY_PROJECT_ROOT")
-    if env:
-        return Path(env).resolve()
-    here = Path(start or Path.cwd()).resolve()
-    for folder in [here, *here.parents]:
-        if (folder / "notebooks").is_dir() and (folder / "pyproject.toml").is_file():
-            return folder
-    # an installed package used from elsewhere: fall back to the source checkout it came from
-    pkg = Path(__file__).resolve()
-    for folder in pkg.parents:
-        if (folder / "notebooks").is_dir() and (folder / "pyproject.toml").is_file():
-            return folder
-    return here
-
-
-def project_path(p: str | Path) -> Path:
-    """Resolve a path given relative to the project root (absolute paths pass unchanged)."""
-    path = Path(p)
-    return path if path.is_absolute() else project_root() / path
-
-
-def write_results(out_dir: str | Path, results: dict[str, Any], synthetic: bool | None = None) -> Path:
-    """Write a notebook's key figures to ``out_dir/results.json`` (JSON types only, atomic).
-
-    ``synthetic=True`` records that the figures come from synthetic demo data; the index says so.
-    """
-    from .results import to_jsonable
-
-    data = to_jsonable(dict(results))
-    if synthetic is not None:
-        data["synthetic"] = bool(synthetic)
-    path = project_path(out_dir) / "results.json"
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
-    return path
-
-
-def is_synthetic(df) -> bool:
-    """True when any row carries the demo data's ``synthetic`` flag: the report's notice errs on the
-    side of saying so. (``privacy.is_synthetic`` asks for *every* row before it uses the public demo
-    salt, erring the other way.)"""
-    if df is None or "synthetic" not in getattr(df, "columns", []):
-        return False
-    col = df["synthetic"].astype("string").str.lower()
-    return bool(col.isin(["true", "1"]).any())
-
-
-NOTICE = {
-    "id": "DATA SINTETIS: laporan ini dibuat dari data demo sintetis (bukan responden nyata) "
-          "untuk menunjukkan cara kerja Survey Workbench. Angka-angkanya tidak menggambarkan Kota Medan.",
-    "en": "SYNTHETIC DATA: this report was made from synthetic demo data (not real respondents) to "
-          "show how Survey Workbench works. Its numbers do not describe Kota Medan.",
-}
-
-
-def data_notice(df, lang: str = "id"):
-    """An HTML banner for the top of a report when the data are synthetic (else an empty HTML)."""
-    from IPython.display import HTML
-
-    if not is_synthetic(df):
-        return HTML("")
-    text = NOTICE.get(lang, NOTICE["en"])
-    return HTML(f'<div class="survey-notice" style="border-left:6px solid #c0392b;background:#fdecea;'
-                f'padding:8px 12px;margin:8px 0"><b>{html.escape(text)}</b></div>')
 
 
 # --------------------------------------------------------------------------------------------
