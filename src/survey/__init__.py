@@ -2,8 +2,9 @@
 and share reports. See README.md for a tour.
 
 The analysis modules (``survey.reliability``, ``survey.impact``, ``survey.skm``, ``survey.needs``,
-``survey.forms``, ``survey.privacy``, ``survey.plots``, ``survey.reports``, ``survey.simulate``) are
-imported on first use, so that the ``survey`` command starts quickly.
+``survey.forms``, ``survey.privacy``, ``survey.plots``, ``survey.reports``, ``survey.simulate``,
+``survey.datasets``) are imported on first use, so that the ``survey`` command starts quickly.
+ARCHITECTURE.md describes the layout, the vocabulary and the result contract.
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from .responses import quality_flags, read_responses, score, validate_data
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"drafts", "files", "forms", "impact", "needs", "plots", "privacy", "reliability", "reports", "simulate",
-               "skm", "widgets"}
+_SUBMODULES = {"datasets", "drafts", "files", "forms", "impact", "needs", "paths", "plots", "privacy", "reliability",
+               "report", "reports", "simulate", "skm", "widgets"}
 
 __all__ = [
     "DataError", "Instrument", "InstrumentError", "ParameterError", "PlanError", "SurveyError",

@@ -99,10 +99,8 @@ def jupyter_lab(ui_project, tmp_path_factory):
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Survey Workbench", "language": "python"}))
-    # no news or update pop-ups over the notebook (the machine may be offline anyway)
-    settings = dirs["JUPYTER_CONFIG_DIR"] / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # No user settings here: the "Jupyter news?" prompt must stay away by the overrides that
+    # `make install` writes into the environment, as it does for `make lab`.
     env = {**os.environ, **{k: str(v) for k, v in dirs.items()}}
     env["JUPYTER_PATH"] = str(Path(python).resolve().parents[1] / "share" / "jupyter")
     env["SURVEY_PROJECT_ROOT"] = str(ui_project)

@@ -43,6 +43,8 @@ def test_designer_edits_a_label_and_saves_yaml(page, jupyter_lab, screenshots):
     assert label_en.input_value().startswith("The content of this training matches")  # REL1 is selected
     status = page.locator(".survey-designer-status")
     assert "valid" in status.inner_text().lower()
+    # the environment's JupyterLab settings (written by `make install`) keep the news prompt away
+    assert page.get_by_text("official Jupyter news", exact=False).count() == 0
 
     # validation as you type: an empty English label is reported at once, by item and language
     label_en.fill("")
