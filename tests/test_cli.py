@@ -28,6 +28,31 @@ def test_instrument_list_and_show():
     assert "facilities and infrastructure" in p.stdout
 
 
+def test_instrument_show_speaks_the_chosen_language_and_lists_answer_options():
+    p = survey("instrument", "show", "skm_2017", "--lang", "id")
+    assert p.returncode == 0, p.stderr
+    assert "Konstruk:" in p.stdout and "Butir:" in p.stdout
+    assert "Constructs:" not in p.stdout and "Items:" not in p.stdout
+    # U1's four answer options, with their values, right after its question
+    assert "Jawaban: 1 = Tidak sesuai; 2 = Kurang sesuai; 3 = Sesuai; 4 = Sangat sesuai" in p.stdout
+    assert "Jawaban: 1 = Laki-laki; 2 = Perempuan" in p.stdout
+    p = survey("instrument", "show", "skm_2017", "--lang", "en")
+    assert "Constructs:" in p.stdout and "Items:" in p.stdout and "Konstruk:" not in p.stdout
+    assert "Answers: 1 = Not appropriate; 2 = Less appropriate; 3 = Appropriate; 4 = Very appropriate" in p.stdout
+    # missing codes are listed apart from the scored options
+    p = survey("instrument", "show", "employee_survey", "--lang", "en")
+    assert "Answers: 1 = Strongly disagree" in p.stdout and "; missing: 9 = " in p.stdout
+    assert "(identifier)" in p.stdout
+
+
+def test_help_names_every_instrument_action():
+    p = survey("--help")
+    assert p.returncode == 0
+    line = p.stdout[p.stdout.index("instrument"):p.stdout.index("validate-data")]
+    for action in ("list", "show", "validate", "export", "import"):
+        assert action in line, action
+
+
 def test_validate_valid_and_invalid(tmp_path):
     from survey import load_instrument
 

@@ -8,8 +8,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from ._checks import LANGS
 from .errors import InstrumentError, SurveyError
+from .files import atomic_path, atomic_write_text
 from .responses import SOURCES  # already loaded by the package import
+from .simulate import DEMO_SEED
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,26 +32,9 @@ def _instrument_list(args) -> int:
 
 
 def _instrument_show(args) -> int:
-    from .instrument import load_instrument
+    from .report.outline import instrument_outline
 
-    inst = load_instrument(args.name)
-    lang = args.lang or inst.default_language
-    if lang not in inst.languages:
-        raise InstrumentError(f"--lang {lang!r}: instrument {inst.id!r} has languages {', '.join(inst.languages)}")
-    print(f"{inst.text(inst.title, lang)}  ({inst.id} v{inst.version})")
-    if inst.constructs:
-        print("\nConstructs:")
-        for cid, c in inst.constructs.items():
-            items = [i.name + ("(R)" if i.reverse else "") for i in inst.items if i.construct == cid]
-            print(f"  {cid:22s} {inst.text(c.label, lang)}: {' '.join(items)} (min {c.min_answered} answered)")
-    print("\nItems:")
-    for it in inst.items:
-        scale = ""
-        if it.scale:
-            sc = inst.scales[it.scale]
-            scale = f" [{sc.min}-{sc.max}" + (f"; missing {','.join(map(str, sc.missing_values))}" if sc.missing else "") + "]"
-        flags = "".join([" (reverse)" if it.reverse else "", " (identifier)" if it.identifier else ""])
-        print(f"  {it.name:14s} {it.type}{scale}{flags}\n      {inst.text(it.label, lang)}")
+    print(instrument_outline(args.name, args.lang))
     return 0
 
 
@@ -94,10 +80,7 @@ def _instrument_import(args) -> int:
     if out.exists() and not args.force:
         raise InstrumentError(f"-o {out}: the file exists; choose another name or pass --force")
     inst, todo = from_xlsform(args.form)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(inst.to_yaml(), encoding="utf-8")
-    tmp.replace(out)
+    atomic_write_text(out, inst.to_yaml())
     print(f"{out}: instrument {inst.id!r} v{inst.version}, {len(inst.items)} items, "
           f"{len(inst.scales)} scales, {len(inst.constructs)} constructs")
     if todo:
@@ -190,9 +173,8 @@ def _quality(args) -> int:
         id_col = next((c for c in ("respondent_id", "_uuid", "meta-instanceID", "id") if c in df.columns), None)
         if id_col:
             flags.insert(0, id_col, df[id_col])
-        tmp = out.with_name(f".{out.name}.tmp")
-        flags.to_csv(tmp, index=False)
-        tmp.replace(out)
+        with atomic_path(out) as tmp:
+            flags.to_csv(tmp, index=False)
         print(f"Flags per response written to {out}")
     return 0
 
@@ -252,13 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version="survey-workbench 0.1.0")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    pi = sub.add_parser("instrument", help="list, show and validate instruments")
+    pi = sub.add_parser("instrument", help="list, show, validate, export (XLSForm, codebook, questionnaire) "
+                        "and import (XLSForm) instruments")
     si = pi.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
     x = si.add_parser("list", help="list the built-in instruments")
     x.set_defaults(func=_instrument_list)
-    x = si.add_parser("show", help="show an instrument's constructs and items")
+    x = si.add_parser("show", help="show an instrument's constructs, items and answer options")
     x.add_argument("name", help="built-in name or YAML file")
-    x.add_argument("--lang", choices=["id", "en"], help="language of the texts (default: the instrument's)")
+    x.add_argument("--lang", choices=list(LANGS), help="language of texts and headings (default: the instrument's)")
     x.set_defaults(func=_instrument_show)
     x = si.add_parser("validate", help="check an instrument YAML file (exit 2 lists every problem)")
     x.add_argument("file")
@@ -268,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--to", required=True, choices=["xlsform", "codebook", "questionnaire"])
     x.add_argument("-o", "--output", required=True,
                    help="xlsform: .xlsx; codebook: .csv or .xlsx; questionnaire: .html or .pdf")
-    x.add_argument("--lang", choices=["id", "en", "both"], help="questionnaire language (default id)")
+    x.add_argument("--lang", choices=[*LANGS, "both"], help="questionnaire language (default id)")
     x.set_defaults(func=_instrument_export)
     x = si.add_parser("import", help="read an XLSForm into an instrument YAML; says what is still missing")
     x.add_argument("form", help="XLSForm .xlsx (e.g. downloaded from KoboToolbox)")
@@ -313,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     x = sub.add_parser("demo", help="write synthetic Kota Medan demo data with a known truth")
     x.add_argument("--out", default="data/demo", help="folder (default data/demo)")
-    x.add_argument("--seed", type=int, default=20261127, help="random seed (same seed, same bytes)")
+    x.add_argument("--seed", type=int, default=DEMO_SEED, help=f"random seed (default {DEMO_SEED}; same seed, same bytes)")
     x.add_argument("--scale", choices=["small", "full"], default="small",
                    help="small: a minute for the demo plan; full: 40 units, 2,000 employees")
     x.set_defaults(func=_demo)
