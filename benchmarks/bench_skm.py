@@ -1,4 +1,4 @@
-"""Benchmark: IKM for every kelurahan and wave (issue 6, point 8).
+"""Benchmark: IKM for every kelurahan and wave of a city, beside a naive pandas loop.
 
 151 kelurahan x 8 waves x 400 respondents = 483,200 responses, 9 unsur, 1% blanks, columns in the
 questionnaire's order (U9 before U8). Times survey.skm.ikm (summary + NRR tables) without CIs,

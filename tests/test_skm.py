@@ -6,7 +6,7 @@ Sources written into the tests:
   25.00-64.99 / 65.00-76.60 / 76.61-88.30 / 88.31-100.00.
 - KepmenPAN 25/2004: 14 unsur, weight 0.071, 1.00-1.75 D / 1.76-2.50 C / 2.51-3.25 B / 3.26-4.00 A,
   converted 25-43.75 / 43.76-62.50 / 62.51-81.25 / 81.26-100.
-- The 29-respondent example quoted in DOMAIN.md: weights 0.11 / 0.111 / exact 1/9 give
+- A 29-respondent worked example from SKM practice: weights 0.11 / 0.111 / exact 1/9 give
   90.56 / 91.38 / 91.475. Its raw answers are not available, so the test builds a data set with the
   same totals (29 respondents, 955 answer points over 9 unsur, no blanks), which is all the three
   printed numbers depend on: 955/29 x {0.11, 0.111, 1/9} x 25.
@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from survey import skm
-from survey.errors import DataError
+from survey.errors import DataError, ParameterError
 
 CODES = [f"U{i}" for i in range(1, 10)]
 
@@ -47,9 +47,9 @@ def example_29() -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 def test_29_respondent_example_three_weightings():
     df = example_29()
-    exact = skm.ikm(df, weights="exact", ci=None).summary.iloc[0]
-    w3 = skm.ikm(df, weights="3dp", ci=None).summary.iloc[0]
-    w2 = skm.ikm(df, weights="2dp", ci=None).summary.iloc[0]
+    exact = skm.ikm(df, weighting="exact", ci=None).summary.iloc[0]
+    w3 = skm.ikm(df, weighting="3dp", ci=None).summary.iloc[0]
+    w2 = skm.ikm(df, weighting="2dp", ci=None).summary.iloc[0]
     # printed numbers: 91.475 (exact 1/9), 91.38 (0.111), 90.56 (0.11)
     assert round(exact["ikm_unit"], 3) == 91.475
     assert round(w3["ikm_unit"], 2) == 91.38
@@ -100,7 +100,7 @@ def test_regime_2004_fourteen_unsur_hand():
     exact = skm.ikm(df, regime="2004", ci=None).summary.iloc[0]
     assert exact["ikm"] == pytest.approx((13 * 3.0 + 1.5) / 14)             # 2.892857...
     assert exact["mutu"] == "B"                                             # 2.51-3.25
-    w3 = skm.ikm(df, regime="2004", weights="3dp", ci=None).summary.iloc[0]
+    w3 = skm.ikm(df, regime="2004", weighting="3dp", ci=None).summary.iloc[0]
     assert w3["ikm"] == pytest.approx((13 * 3.0 + 1.5) * 0.071)             # 2.8755
     assert w3["ikm_unit"] == pytest.approx(71.8875)
     assert skm.unsur_table("2004").loc["U10", "label_id"] == "Kewajaran biaya pelayanan"
@@ -116,7 +116,7 @@ def test_published_2004_report_unit_pendaftaran():
         k = round(v * 50) - 150          # fours above an all-3 baseline, or twos below it
         cols[f"U{i}"] = [4] * k + [3] * (50 - k) if k >= 0 else [2] * (-k) + [3] * (50 + k)
     df = pd.DataFrame(cols)
-    res = skm.ikm(df, regime="2004", weights="3dp", ci=None)
+    res = skm.ikm(df, regime="2004", weighting="3dp", ci=None)
     assert list(res.nrr.iloc[0].round(2)) == nrr
     s = res.summary.iloc[0]
     assert round(s["ikm"], 3) == 3.059                      # printed "= 3,059"
@@ -130,16 +130,16 @@ def test_weights_mapping_and_validation():
     df["U1"] = [4, 4]                   # NRR U1 = 4, others 3
     w = {c: 0.1 for c in CODES}
     w["U1"] = 0.2                       # sums to 1.0
-    s = skm.ikm(df, weights=w, ci=None).summary.iloc[0]
+    s = skm.ikm(df, weighting=w, ci=None).summary.iloc[0]
     assert s["ikm"] == pytest.approx(0.2 * 4 + 0.8 * 3)
     # the mapping's own order does not matter
     reordered = dict(reversed(list(w.items())))
-    assert skm.ikm(df, weights=reordered, ci="delta").summary.iloc[0]["ikm"] == pytest.approx(3.2)
+    assert skm.ikm(df, weighting=reordered, ci="delta").summary.iloc[0]["ikm"] == pytest.approx(3.2)
     bad = dict(w, U1=0.3)
     with pytest.raises(DataError, match="sum to 1"):
-        skm.ikm(df, weights=bad, ci=None)
+        skm.ikm(df, weighting=bad, ci=None)
     with pytest.raises(DataError, match="missing"):
-        skm.ikm(df, weights={c: 1 / 8 for c in CODES[:8]}, ci=None)
+        skm.ikm(df, weighting={c: 1 / 8 for c in CODES[:8]}, ci=None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,11 +216,11 @@ def test_missing_unsur_excluded_and_renormalised_with_warning():
     # hand: weights 1/8 over the 8 answered unsur: (4 + 7 x 3) / 8 = 3.125
     assert s["ikm"] == pytest.approx(3.125)
     assert s["n_unsur"] == 8 and s["excluded_unsur"] == "U8"
-    assert res.weights.iloc[0]["U8"] == 0 and res.weights.iloc[0]["U1"] == pytest.approx(1 / 8)
+    assert res.unsur_weights.iloc[0]["U8"] == 0 and res.unsur_weights.iloc[0]["U1"] == pytest.approx(1 / 8)
     assert any("U8" in w for w in res.warnings)
     # rounded weights are re-read for 8 unsur: 0.125 (3dp), 0.13 (2dp)
     with pytest.warns(skm.SKMWarning):
-        s2 = skm.ikm(df, ci=None, weights="2dp").summary.iloc[0]
+        s2 = skm.ikm(df, ci=None, weighting="2dp").summary.iloc[0]
     assert s2["ikm"] == pytest.approx(0.13 * 25)
 
 
@@ -344,7 +344,7 @@ def test_bootstrap_interval_matches_delta_and_is_reproducible():
 # sample size, priorities, ranking, change
 # --------------------------------------------------------------------------------------------
 def test_krejcie_morgan_formula_and_printed_table():
-    # DOMAIN.md / formula examples
+    # the formula with the published defaults
     assert skm.krejcie_morgan(100) == 80
     assert skm.krejcie_morgan(1000) == 278
     assert skm.krejcie_morgan(10_000) == 370
@@ -414,7 +414,7 @@ def test_change_z_test_hand_computed():
     assert ch["diff"] == pytest.approx(diff) and ch["se_diff"] == pytest.approx(se)
     assert ch["z"] == pytest.approx(diff / se)
     from scipy.stats import norm
-    assert ch["p_value"] == pytest.approx(2 * norm.sf(abs(diff / se)))
+    assert ch["pvalue"] == pytest.approx(2 * norm.sf(abs(diff / se)))
     assert bool(ch["significant"])
     # no change: same answers in both waves -> diff 0, not significant
     same = pd.concat([a1.assign(wave=1), a1.assign(wave=2)], ignore_index=True).assign(unit_id="A")
