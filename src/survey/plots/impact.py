@@ -5,7 +5,7 @@ Each function returns a matplotlib Figure and shows nothing; the notebook displa
 from __future__ import annotations
 
 import textwrap
-from typing import Mapping, Sequence
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -13,6 +13,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from .._checks import DEFAULT_SEED, check_lang, require_columns
+from .._random import rng
 from ..errors import DataError
 
 __all__ = ["coef_plot", "event_study_plot", "prepost_plot", "means_heatmap"]
@@ -28,14 +30,7 @@ _TEXT = {
 
 
 def _t(lang: str) -> dict[str, str]:
-    return _TEXT.get(lang, _TEXT["en"])
-
-
-def _need(frame: pd.DataFrame, cols: Sequence[str], where: str) -> None:
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise DataError(f"{where}: the table lacks column(s) {missing}; pass a result table with "
-                        f"estimate and CI columns.")
+    return _TEXT[check_lang(lang)]
 
 
 def coef_plot(table: pd.DataFrame, estimate: str = "coef", low: str = "ci_low", high: str = "ci_high",
@@ -43,11 +38,11 @@ def coef_plot(table: pd.DataFrame, estimate: str = "coef", low: str = "ci_low", 
               truth: Mapping[str, float] | None = None, lang: str = "en", zero: bool = True) -> Figure:
     """Dot-and-whisker plot: one row per term (the table's index), point estimate with its interval.
 
-    ``table`` is any result table indexed by term (``DiD.table``, ``Mixed.table``, or a frame built
+    ``table`` is any result table indexed by term (``DiDResult.table``, ``MixedResult.table``, or a frame built
     from several results). ``truth`` maps terms to known true values (synthetic data), drawn as
     open diamonds. A dashed line marks zero.
     """
-    _need(table, [estimate, low, high], "coef_plot")
+    require_columns(table, [estimate, low, high], "coef_plot(table=...)")
     if len(table) == 0:
         raise DataError("coef_plot: the table is empty.")
     tx = _t(lang)
@@ -85,19 +80,19 @@ def event_study_plot(table: pd.DataFrame, event_time: str = "event_time", estima
                      label: str | None = None) -> Figure:
     """Event-study figure: effect by period relative to adoption with 95% intervals.
 
-    ``table`` is ``EventStudy.table`` (columns event_time, coef, ci_low, ci_high) or
-    ``Staggered.dynamic`` (pass ``estimate="att"``). ``overlay`` draws a second estimator
+    ``table`` is ``EventStudyResult.table`` (columns event_time, coef, ci_low, ci_high) or
+    ``StaggeredResult.dynamic`` (pass ``estimate="att"``). ``overlay`` draws a second estimator
     (e.g. the Callaway-Sant'Anna dynamic aggregation beside TWFE leads and lags), shifted a little
     to the right so both stay readable. The reference period (fixed at 0) is an open circle.
     """
-    _need(table, [event_time, estimate, low, high], "event_study_plot")
+    require_columns(table, [event_time, estimate, low, high], "event_study_plot(table=...)")
     tx = _t(lang)
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     pal = sns.color_palette("deep")
     series = [(table, estimate, label or tx["twfe"], pal[0], 0.0)]
     if overlay is not None:
         ov_est = "att" if "att" in overlay.columns else estimate
-        _need(overlay, [event_time, ov_est, low, high], "event_study_plot (overlay)")
+        require_columns(overlay, [event_time, ov_est, low, high], "event_study_plot(overlay=...)")
         series.append((overlay, ov_est, overlay_label or tx["cs"], pal[1], 0.12))
     for frame, col, name, color, shift in series:
         f = frame.sort_values(event_time)
@@ -127,23 +122,23 @@ def event_study_plot(table: pd.DataFrame, event_time: str = "event_time", estima
 
 
 def prepost_plot(data: pd.DataFrame, before: str, after: str, by: str | None = None,
-                 title: str | None = None, lang: str = "en", max_lines: int = 300, seed: int = 1) -> Figure:
+                 title: str | None = None, lang: str = "en", max_lines: int = 300,
+                 seed: int | None = DEFAULT_SEED) -> Figure:
     """Paired before/after scores: thin grey lines for (a sample of) individuals, means with 95% CI.
 
-    With ``by`` (e.g. program), one panel per group. Rows missing either score are left out.
+    With ``by`` (e.g. program), one panel per group; ``seed`` picks the sample of lines when a group
+    has more than ``max_lines`` people. Rows missing either score are left out.
     """
     tx = _t(lang)
     cols = [before, after] + ([by] if by else [])
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        raise DataError(f"prepost_plot: column(s) {missing} not in the data.")
+    require_columns(data, cols, "prepost_plot")
     d = data[cols].dropna()
     groups = list(pd.unique(d[by])) if by else [None]
     fig, axes = plt.subplots(1, len(groups), figsize=(3.2 * len(groups) + 0.8, 4), sharey=True, squeeze=False)
-    rng = np.random.default_rng(seed)
+    gen = rng(seed)
     for ax, g in zip(axes[0], groups):
         sub = d if g is None else d[d[by] == g]
-        show = sub if len(sub) <= max_lines else sub.iloc[rng.choice(len(sub), max_lines, replace=False)]
+        show = sub if len(sub) <= max_lines else sub.iloc[gen.choice(len(sub), max_lines, replace=False)]
         for b, a in zip(show[before].astype(float), show[after].astype(float)):
             ax.plot([0, 1], [b, a], color="0.75", lw=0.6, alpha=0.6)
         m = [sub[before].astype(float).mean(), sub[after].astype(float).mean()]
