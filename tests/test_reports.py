@@ -1,4 +1,7 @@
-"""The batch runner, on real notebooks executed by papermill in a process pool."""
+"""The batch runner, on real notebooks executed by papermill in a process pool.
+
+Checking a plan only reads notebooks (fast); running one starts kernels (marked ``slow``).
+"""
 from __future__ import annotations
 
 import json
@@ -12,8 +15,6 @@ from survey import PlanError
 from survey.reports import load_plan, run_plan
 
 from nbfixtures import make_project
-
-pytestmark = pytest.mark.slow
 
 
 def _plan(root: Path, text: str) -> Path:
@@ -49,6 +50,34 @@ def test_wrong_plans_are_refused(tmp_path, text, match):
         load_plan(_plan(root, text), root=root)
 
 
+def test_plan_file_anywhere_runs_in_the_current_project(tmp_path, monkeypatch):
+    """Notebooks and paths resolve against the project, never against the plan's own folder."""
+    root = make_project(tmp_path / "project")
+    elsewhere = tmp_path / "scratch"
+    elsewhere.mkdir()
+    plan_file = elsewhere / "t.yml"
+    plan_file.write_text("name: t\nreports:\n  - notebook: square.ipynb\n    parameters: {data: data/x.csv}\n")
+    monkeypatch.delenv("SURVEY_PROJECT_ROOT", raising=False)
+    monkeypatch.chdir(root)
+    plan = load_plan(plan_file)
+    assert plan.reports[0].notebook == root / "notebooks" / "square.ipynb"
+    assert plan.reports[0].parameters["data"] == str((root / "data" / "x.csv").resolve())
+    # a plan inside a project (in any folder of it) runs in that project, wherever the caller is
+    inner = root / "analyses" / "t.yml"
+    inner.parent.mkdir()
+    inner.write_text(plan_file.read_text())
+    monkeypatch.chdir(elsewhere)
+    assert load_plan(inner).reports[0].notebook == root / "notebooks" / "square.ipynb"
+
+
+def test_bad_worker_count_writes_nothing(tmp_path):
+    root = make_project(tmp_path)
+    out = tmp_path / "out"
+    with pytest.raises(PlanError, match="at least 1"):
+        run_plan(_plan(root, "name: t\nreports:\n  - notebook: square.ipynb\n"), out=out, workers=0, root=root)
+    assert not out.exists()
+
+
 def test_unknown_parameter_exits_2_and_runs_nothing(tmp_path):
     root = make_project(tmp_path)
     plan = _plan(root, "name: t\nreports:\n  - notebook: square.ipynb\n  - notebook: square.ipynb\n    name: other\n    parameters: {colour: red}\n")
@@ -61,6 +90,7 @@ def test_unknown_parameter_exits_2_and_runs_nothing(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_failing_report_leaves_others_finished_exit_1(tmp_path):
     root = make_project(tmp_path)
     plan = _plan(root, "name: mixed\nreports:\n  - notebook: square.ipynb\n    grid: {x: [3, 4]}\n  - notebook: fail.ipynb\n")
@@ -89,6 +119,7 @@ def test_failing_report_leaves_others_finished_exit_1(tmp_path):
     assert "FAILED fail" in proc.stdout
 
 
+@pytest.mark.slow
 def test_api_all_ok_exit_0(tmp_path):
     root = make_project(tmp_path)
     run = run_plan(_plan(root, "name: good\nreports:\n  - notebook: square.ipynb\n"), out=tmp_path / "o", workers=1, root=root)
@@ -96,6 +127,7 @@ def test_api_all_ok_exit_0(tmp_path):
     assert run.index.exists()
 
 
+@pytest.mark.slow
 def test_report_that_leaks_personal_data_is_marked_failed(tmp_path):
     """Every HTML the runner writes is scanned (privacy.scan_for_identifiers); a phone number or
     NIP in a shared report fails it, with the reason in the index."""

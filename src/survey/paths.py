@@ -18,6 +18,22 @@ def _is_root(folder: Path) -> bool:
     return (folder / "notebooks").is_dir() and (folder / "pyproject.toml").is_file()
 
 
+def find_project_root(start: str | Path) -> Path | None:
+    """The nearest folder from ``start`` upwards holding ``pyproject.toml`` and ``notebooks/``, or
+    None: no environment variable, no fallback (see :func:`project_root` for those).
+
+    Examples
+    --------
+    >>> find_project_root(project_root() / "notebooks" / "plans") == project_root()
+    True
+    """
+    here = Path(start).resolve()
+    for folder in [here, *here.parents]:
+        if _is_root(folder):
+            return folder
+    return None
+
+
 def project_root(start: str | Path | None = None) -> Path:
     """The folder holding ``pyproject.toml`` and ``notebooks/``.
 
@@ -36,13 +52,10 @@ def project_root(start: str | Path | None = None) -> Path:
     if env:
         return Path(env).resolve()
     here = Path(start or Path.cwd()).resolve()
-    for folder in [here, *here.parents]:
-        if _is_root(folder):
-            return folder
-    for folder in Path(__file__).resolve().parents:
-        if _is_root(folder):
-            return folder
-    return here
+    found = find_project_root(here)
+    if found is None:
+        found = find_project_root(Path(__file__).resolve().parent)
+    return found if found is not None else here
 
 
 def project_path(p: str | Path) -> Path:

@@ -28,17 +28,18 @@ import os
 import re
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
 from .errors import PlanError
 from .files import atomic_write_text
-from .paths import project_path, project_root  # noqa: F401  (re-exported)
+from .paths import ROOT_ENV, find_project_root, project_path, project_root  # noqa: F401  (project_path re-exported)
 from .report import NOTICE, data_notice, is_synthetic, write_results  # noqa: F401  (re-exported: notebooks import them from here)
 
 KERNEL_NAME = "survey-workbench"
@@ -128,12 +129,48 @@ def notebook_parameters(notebook: Path) -> dict[str, dict]:
         raise PlanError(f"{notebook}: cannot inspect the notebook ({type(err).__name__}: {err})") from None
 
 
+_TOP_KEYS = ("name", "reports", "description")
+_ENTRY_KEYS = ("notebook", "parameters", "grid", "name")
+
+
 def load_plan(path: str | Path, root: str | Path | None = None) -> Plan:
-    """Read and check a plan; every problem is listed in one :class:`PlanError`."""
+    """Read and check a plan; every problem is listed in one :class:`PlanError`.
+
+    The plan file may live anywhere. Notebook names are resolved against the project's
+    ``notebooks/`` folder and path parameters against the project root, never against the plan's
+    folder; the project is ``root`` when given, else the project holding the plan, else
+    :func:`survey.paths.project_root`.
+    """
     p = Path(path)
-    root = Path(root) if root else project_root(p.resolve().parent)
     if not p.is_file():
         raise PlanError(f"{p}: plan file not found; plans live in notebooks/plans/")
+    root_path = plan_root(p, root)
+    data = _read_plan_yaml(p)
+    problems: list[str] = []
+    name, entries = _check_top_level(data, problems)
+    specs: list[ReportSpec] = []
+    inspected: dict[Path, dict] = {}
+    for k, entry in enumerate(entries):
+        specs += _entry_specs(f"reports[{k}]", entry, root_path, inspected, problems)
+    names = [s.name for s in specs]
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"two reports would both be named {dup!r}; give them a distinct 'name'")
+    if problems:
+        raise PlanError(f"{p}: the plan is wrong, nothing was run:\n" + "\n".join(f"  - {x}" for x in problems))
+    reports = [ReportSpec(s.name, s.notebook, _absolute_paths(s.parameters, root_path)) for s in specs]
+    return Plan(name=str(name), path=p, reports=reports)
+
+
+def plan_root(plan_path: str | Path, root: str | Path | None = None) -> Path:
+    """The project a plan runs in: ``root`` when given, else the project folder holding the plan,
+    else :func:`project_root` (so a plan written to a temporary folder runs in the current project)."""
+    if root:
+        return Path(root)
+    found = find_project_root(Path(plan_path).resolve().parent)
+    return found if found is not None else project_root()
+
+
+def _read_plan_yaml(p: Path) -> dict:
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
@@ -142,10 +179,14 @@ def load_plan(path: str | Path, root: str | Path | None = None) -> Plan:
         raise PlanError(f"{p}:{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
     if not isinstance(data, dict):
         raise PlanError(f"{p}: a plan is a mapping with keys 'name' and 'reports'")
-    problems: list[str] = []
-    unknown = set(data) - {"name", "reports", "description"}
+    return data
+
+
+def _check_top_level(data: dict, problems: list[str]) -> tuple[Any, list]:
+    """The plan's name and report entries; problems are appended to ``problems``."""
+    unknown = set(data) - set(_TOP_KEYS)
     if unknown:
-        problems.append(f"unknown top-level key(s) {sorted(unknown)}; allowed: name, reports, description")
+        problems.append(f"unknown top-level key(s) {sorted(unknown)}; allowed: {', '.join(_TOP_KEYS)}")
     name = data.get("name")
     if not isinstance(name, str) or not _SLUG_RE.sub("", name) == name or not name:
         problems.append(f"name: {name!r} must be a non-empty name of letters, digits, '-', '_' or '.'")
@@ -153,75 +194,91 @@ def load_plan(path: str | Path, root: str | Path | None = None) -> Plan:
     if not isinstance(entries, list) or not entries:
         problems.append("reports: give a non-empty list of reports")
         entries = []
-    specs: list[ReportSpec] = []
-    inspected: dict[Path, dict] = {}
-    for k, entry in enumerate(entries):
-        where = f"reports[{k}]"
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: each report is a mapping with 'notebook' and 'parameters'")
-            continue
-        bad_keys = set(entry) - {"notebook", "parameters", "grid", "name"}
-        if bad_keys:
-            problems.append(f"{where}: unknown key(s) {sorted(bad_keys)}; allowed: notebook, parameters, grid, name")
-        nb_name = entry.get("notebook")
-        if not isinstance(nb_name, str):
-            problems.append(f"{where}.notebook: missing; give a notebook file name relative to notebooks/")
-            continue
-        nb = root / "notebooks" / nb_name
-        if not nb.is_file():
-            known = ", ".join(sorted(x.name for x in (root / "notebooks").glob("*.ipynb")))
-            problems.append(f"{where}.notebook: {nb_name!r} not found in notebooks/ (known: {known})")
-            continue
-        if nb not in inspected:
-            try:
-                inspected[nb] = notebook_parameters(nb)
-            except PlanError as err:
-                problems.append(f"{where}.notebook: {err}")
-                continue
-        declared = inspected[nb]
-        params = entry.get("parameters") or {}
-        grid = entry.get("grid") or {}
-        if not isinstance(params, dict) or not isinstance(grid, dict):
-            problems.append(f"{where}: 'parameters' and 'grid' must be mappings")
-            continue
-        for key in [*params, *grid]:
-            if key not in declared:
-                problems.append(f"{where}: unknown parameter {key!r} for {nb_name} "
-                                f"(declared: {', '.join(declared) or 'none'})")
-            if key == "out_dir":
-                problems.append(f"{where}: 'out_dir' is set by the runner; remove it from the plan")
-        for key, v in params.items():
-            if not _is_json_value(v):
-                problems.append(f"{where}.parameters.{key}: {v!r} is not a JSON value (string, number, true/false, list)")
-        for key, vals in grid.items():
-            if not isinstance(vals, list) or not vals:
-                problems.append(f"{where}.grid.{key}: give a non-empty list of values")
-        if all(isinstance(v, list) and v for v in grid.values()):
-            keys = list(grid)
-            combos = itertools.product(*[grid[k] for k in keys]) if keys else [()]
-            for combo in combos:
-                values = {**params, **dict(zip(keys, combo))}
-                label = entry.get("name") or Path(nb_name).stem
-                suffix = "-".join(_slug(str(v)) if str(v) else "none" for v in combo)
-                specs.append(ReportSpec(name=f"{label}-{suffix}" if suffix else str(label), notebook=nb,
-                                        parameters=values))
-    names = [s.name for s in specs]
-    for dup in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(f"two reports would both be named {dup!r}; give them a distinct 'name'")
-    # paths in parameters are relative to the project root
-    checked: list[ReportSpec] = []
-    for s in specs:
-        params = {}
-        for key, v in s.parameters.items():
-            if isinstance(v, str) and v and (key in PATH_KEYS or "/" in v) and not v.startswith(("http:", "https:")):
-                absolute = (root / v).resolve() if not Path(v).is_absolute() else Path(v)
-                if key in PATH_KEYS or absolute.exists():
-                    v = str(absolute)
-            params[key] = v
-        checked.append(ReportSpec(s.name, s.notebook, params))
-    if problems:
-        raise PlanError(f"{p}: the plan is wrong, nothing was run:\n" + "\n".join(f"  - {x}" for x in problems))
-    return Plan(name=str(name), path=p, reports=checked)
+    return name, entries
+
+
+def _entry_specs(where: str, entry: Any, root: Path, inspected: dict[Path, dict],
+                 problems: list[str]) -> list[ReportSpec]:
+    """The reports one plan entry expands to (none when the entry is wrong)."""
+    if not isinstance(entry, dict):
+        problems.append(f"{where}: each report is a mapping with 'notebook' and 'parameters'")
+        return []
+    bad_keys = set(entry) - set(_ENTRY_KEYS)
+    if bad_keys:
+        problems.append(f"{where}: unknown key(s) {sorted(bad_keys)}; allowed: {', '.join(_ENTRY_KEYS)}")
+    nb = _entry_notebook(where, entry.get("notebook"), root, problems)
+    if nb is None:
+        return []
+    if nb not in inspected:
+        try:
+            inspected[nb] = notebook_parameters(nb)
+        except PlanError as err:
+            problems.append(f"{where}.notebook: {err}")
+            return []
+    params = entry.get("parameters") or {}
+    grid = entry.get("grid") or {}
+    if not isinstance(params, dict) or not isinstance(grid, dict):
+        problems.append(f"{where}: 'parameters' and 'grid' must be mappings")
+        return []
+    _check_parameters(where, nb.name, params, grid, inspected[nb], problems)
+    if not all(isinstance(v, list) and v for v in grid.values()):
+        return []
+    return _grid_specs(entry.get("name") or nb.stem, nb, params, grid)
+
+
+def _entry_notebook(where: str, nb_name: Any, root: Path, problems: list[str]) -> Path | None:
+    """The entry's notebook in the project's ``notebooks/`` folder, or None (with a problem)."""
+    if not isinstance(nb_name, str):
+        problems.append(f"{where}.notebook: missing; give a notebook file name relative to notebooks/")
+        return None
+    nb = root / "notebooks" / nb_name
+    if not nb.is_file():
+        known = ", ".join(sorted(x.name for x in (root / "notebooks").glob("*.ipynb")))
+        problems.append(f"{where}.notebook: {nb_name!r} not found in notebooks/ (known: {known})")
+        return None
+    return nb
+
+
+def _check_parameters(where: str, nb_name: str, params: dict, grid: dict, declared: dict,
+                      problems: list[str]) -> None:
+    """Names must be declared in the notebook's parameters cell, values must be JSON."""
+    for key in [*params, *grid]:
+        if key not in declared:
+            problems.append(f"{where}: unknown parameter {key!r} for {nb_name} "
+                            f"(declared: {', '.join(declared) or 'none'})")
+        if key == "out_dir":
+            problems.append(f"{where}: 'out_dir' is set by the runner; remove it from the plan")
+    for key, v in params.items():
+        if not _is_json_value(v):
+            problems.append(f"{where}.parameters.{key}: {v!r} is not a JSON value (string, number, true/false, list)")
+    for key, vals in grid.items():
+        if not isinstance(vals, list) or not vals:
+            problems.append(f"{where}.grid.{key}: give a non-empty list of values")
+
+
+def _grid_specs(label: Any, nb: Path, params: dict, grid: dict) -> list[ReportSpec]:
+    """One report per combination of the grid's values, named ``label-value-value``."""
+    keys = list(grid)
+    combos = itertools.product(*[grid[k] for k in keys]) if keys else [()]
+    specs = []
+    for combo in combos:
+        suffix = "-".join(_slug(str(v)) if str(v) else "none" for v in combo)
+        specs.append(ReportSpec(name=f"{label}-{suffix}" if suffix else str(label), notebook=nb,
+                                parameters={**params, **dict(zip(keys, combo))}))
+    return specs
+
+
+def _absolute_paths(params: dict[str, Any], root: Path) -> dict[str, Any]:
+    """Root-relative paths made absolute: always for the known path parameters, and for any other
+    string with a '/' when that file exists (a label such as "1/2" stays as it is)."""
+    out = {}
+    for key, v in params.items():
+        if isinstance(v, str) and v and (key in PATH_KEYS or "/" in v) and not v.startswith(("http:", "https:")):
+            absolute = (root / v).resolve() if not Path(v).is_absolute() else Path(v)
+            if key in PATH_KEYS or absolute.exists():
+                v = str(absolute)
+        out[key] = v
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,56 +332,77 @@ def export_html(notebook_path: Path, html_path: Path, title: str | None = None) 
 
 def _run_one(spec: ReportSpec, out_dir: str, root: str, kernel: str) -> dict[str, Any]:
     """Execute one report in a worker process; returns a plain dict (picklable)."""
-    import papermill
-
-    os.environ.pop("MPLBACKEND", None)  # Agg would silently drop every inline figure
-    os.environ["TZ"] = REPORT_TZ
-    os.environ["SURVEY_PROJECT_ROOT"] = root
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    _prepare_worker(root)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in ("results.json", "error.txt", "report.html"):
-        (out / stale).unlink(missing_ok=True)
+    _clear_outputs(out)
     executed = out / "notebook.ipynb"
-    params = {**spec.parameters, "out_dir": str(out)}
     t0 = time.perf_counter()
-    status, error = STATUS_OK, None
-    # The kernel inherits this worker's stderr; send its chatter to a log beside the report
-    # instead of the user's terminal.
-    log = open(out / "kernel.log", "w", encoding="utf-8")
-    saved_stderr = os.dup(2)
-    os.dup2(log.fileno(), 2)
-    try:
-        papermill.execute_notebook(
-            str(spec.notebook), str(executed), parameters=params, kernel_name=kernel, cwd=root,
-            execution_timeout=EXECUTION_TIMEOUT, request_save_on_cell_execute=False,
-            progress_bar=False, log_output=False, start_timeout=120,
-        )
-    except Exception as err:  # the notebook failed; keep going and record why
-        status = STATUS_FAILED
-        error = _short_error(err)
-        atomic_write_text(out / "error.txt", f"{type(err).__name__}: {err}\n\n{traceback.format_exc()}")
-    finally:
-        os.dup2(saved_stderr, 2)
-        os.close(saved_stderr)
-        log.close()
+    status, error = _execute(spec, executed, out, root, kernel)
     try:
         if executed.exists():
             export_html(executed, out / "report.html", title=spec.name)
     except Exception as err:
         status = STATUS_FAILED
         error = (error + "; " if error else "") + f"HTML export failed: {type(err).__name__}: {err}"
-    results: dict[str, Any] = {}
-    if (out / "results.json").exists():
-        try:
-            results = json.loads((out / "results.json").read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            results = {}
     if status == STATUS_OK and (out / "report.html").exists():
         leak = _scan_html(out / "report.html")
         if leak:
             status, error = STATUS_FAILED, f"personal data found in the report: {leak}"
-    return dict(status=status, error=error, results=results, seconds=time.perf_counter() - t0)
+    return dict(status=status, error=error, results=_read_results(out), seconds=time.perf_counter() - t0)
+
+
+def _prepare_worker(root: str) -> None:
+    os.environ.pop("MPLBACKEND", None)  # Agg would silently drop every inline figure
+    os.environ["TZ"] = REPORT_TZ
+    os.environ[ROOT_ENV] = root  # the kernel's project_path() resolves against the plan's project
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+
+def _clear_outputs(out: Path) -> None:
+    """Remove what an earlier run left, so a failed run never shows the previous run's report."""
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in ("results.json", "error.txt", "report.html"):
+        (out / stale).unlink(missing_ok=True)
+
+
+@contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """Send file descriptor 2 (which the kernel inherits) to ``path`` for the block: the kernel's
+    chatter goes to a log beside the report instead of the user's terminal."""
+    with open(path, "w", encoding="utf-8") as log:
+        saved = os.dup(2)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _execute(spec: ReportSpec, executed: Path, out: Path, root: str, kernel: str) -> tuple[str, str | None]:
+    """Run the notebook through papermill; a failure is recorded in ``error.txt``, not raised."""
+    import papermill
+
+    params = {**spec.parameters, "out_dir": str(out)}
+    with _stderr_to(out / "kernel.log"):
+        try:
+            papermill.execute_notebook(
+                str(spec.notebook), str(executed), parameters=params, kernel_name=kernel, cwd=root,
+                execution_timeout=EXECUTION_TIMEOUT, request_save_on_cell_execute=False,
+                progress_bar=False, log_output=False, start_timeout=120,
+            )
+        except Exception as err:  # the notebook failed; keep going and record why
+            atomic_write_text(out / "error.txt", f"{type(err).__name__}: {err}\n\n{traceback.format_exc()}")
+            return STATUS_FAILED, _short_error(err)
+    return STATUS_OK, None
+
+
+def _read_results(out: Path) -> dict[str, Any]:
+    """The report's ``results.json`` ({} when it wrote none or a broken one)."""
+    try:
+        return json.loads((out / "results.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
 
 
 def _scan_html(path: Path) -> str | None:
@@ -350,39 +428,45 @@ def _short_error(err: Exception) -> str:
 def run_plan(plan: str | Path | Plan, out: str | Path | None = None, workers: int | None = None,
              root: str | Path | None = None) -> PlanRun:
     """Run every report of a plan; see the module docstring. Raises :class:`PlanError` when the
-    plan is wrong (nothing runs)."""
+    plan is wrong (nothing runs, nothing is written)."""
     if not isinstance(plan, Plan):
         plan = load_plan(plan, root=root)
-    root_path = Path(root) if root else project_root(plan.path.resolve().parent)
-    base = Path(out) if out else root_path / "outputs"
-    if not base.is_absolute():
-        base = root_path / base
-    plan_dir = base / plan.name
-    plan_dir.mkdir(parents=True, exist_ok=True)
     if workers is not None and workers < 1:
         raise PlanError(f"--workers must be at least 1, got {workers}")
+    root_path = plan_root(plan.path, root)
+    plan_dir = _output_dir(out, root_path) / plan.name
+    plan_dir.mkdir(parents=True, exist_ok=True)
     workers = workers or max(1, min(os.cpu_count() or 1, len(plan.reports)))
-    kernel = _kernel_name()
     t0 = time.perf_counter()
-    runs: list[ReportRun | None] = [None] * len(plan.reports)
+    runs = _run_reports(plan.reports, plan_dir, root_path, workers)
+    result = PlanRun(plan=plan, out_dir=plan_dir, runs=runs, seconds=time.perf_counter() - t0)
+    write_index(result, root_path)
+    return result
+
+
+def _output_dir(out: str | Path | None, root: Path) -> Path:
+    """``out`` (relative to the project root), ``outputs/`` by default."""
+    base = Path(out) if out else root / "outputs"
+    return base if base.is_absolute() else root / base
+
+
+def _run_reports(reports: list[ReportSpec], plan_dir: Path, root: Path, workers: int) -> list[ReportRun]:
+    """Every report in a process pool, in plan order; a worker that dies fails only its report."""
+    kernel = _kernel_name()
+    runs: list[ReportRun | None] = [None] * len(reports)
     with cf.ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {
-            pool.submit(_run_one, spec, str(plan_dir / spec.name), str(root_path), kernel): k
-            for k, spec in enumerate(plan.reports)
-        }
+        futures = {pool.submit(_run_one, spec, str(plan_dir / spec.name), str(root), kernel): k
+                   for k, spec in enumerate(reports)}
         for fut in cf.as_completed(futures):
             k = futures[fut]
-            spec = plan.reports[k]
+            spec = reports[k]
             try:
                 r = fut.result()
             except Exception as err:  # the worker itself died
                 r = dict(status=STATUS_FAILED, error=f"{type(err).__name__}: {err}", results={}, seconds=0.0)
             runs[k] = ReportRun(spec=spec, status=r["status"], out_dir=plan_dir / spec.name,
                                 seconds=r["seconds"], error=r["error"], results=r["results"])
-    done = [r for r in runs if r is not None]
-    result = PlanRun(plan=plan, out_dir=plan_dir, runs=done, seconds=time.perf_counter() - t0)
-    write_index(result, root_path)
-    return result
+    return [r for r in runs if r is not None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,26 +490,8 @@ def _params_text(params: dict[str, Any], root: Path) -> str:
     return "; ".join(parts)
 
 
-def write_index(run: PlanRun, root: Path) -> Path:
-    """The plan's index page: every report with status, parameters and key figures."""
-    synthetic = any(r.results.get("synthetic") for r in run.runs)
-    rows = []
-    for r in sorted(run.runs, key=lambda x: x.spec.name):
-        link = (f'<a href="{html.escape(r.spec.name)}/report.html">{html.escape(r.spec.name)}</a>'
-                if r.html_path.exists() else html.escape(r.spec.name))
-        figures = ", ".join(f"{html.escape(str(k))}: {html.escape(_fmt(v))}" for k, v in r.results.items()
-                            if k != "synthetic" and isinstance(v, (int, float, str)) and not isinstance(v, bool))
-        status = ('<span class="ok">ok</span>' if r.status == STATUS_OK else
-                  f'<span class="failed">failed</span><div class="err">{html.escape(r.error or "")}</div>'
-                  f'<div><a href="{html.escape(r.spec.name)}/notebook.ipynb">executed notebook</a></div>')
-        rows.append(f"<tr><td>{link}</td><td>{html.escape(r.spec.notebook.name)}</td><td>{status}</td>"
-                    f"<td class='params'>{html.escape(_params_text(r.spec.parameters, root))}</td>"
-                    f"<td>{figures}</td><td>{r.seconds:.1f} s</td></tr>")
-    n_ok = sum(r.status == STATUS_OK for r in run.runs)
-    notice = (f'<p class="notice">{html.escape(NOTICE["id"])}<br>{html.escape(NOTICE["en"])}</p>' if synthetic else "")
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    page = f"""<!DOCTYPE html>
-<html lang="id"><head><meta charset="utf-8"><title>{html.escape(run.plan.name)}: Survey Workbench reports</title>
+_INDEX_PAGE = """<!DOCTYPE html>
+<html lang="id"><head><meta charset="utf-8"><title>{title}: Survey Workbench reports</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 14px; }}
@@ -435,16 +501,43 @@ th {{ background: #f3f3f3; }}
 .err {{ color: #b71c1c; font-size: 12px; max-width: 30em; }} .params {{ font-size: 12px; color: #555; }}
 .notice {{ border-left: 6px solid #c0392b; background: #fdecea; padding: 8px 12px; }}
 </style></head><body>
-<h1>Laporan / Reports: {html.escape(run.plan.name)}</h1>
+<h1>Laporan / Reports: {title}</h1>
 {notice}
-<p>{n_ok} of {len(run.runs)} reports succeeded; plan <code>{html.escape(str(run.plan.path.name))}</code>,
-run {stamp} in {run.seconds:.0f} s.</p>
+<p>{n_ok} of {n} reports succeeded; plan <code>{plan_file}</code>,
+run {stamp} in {seconds:.0f} s.</p>
 <table><thead><tr><th>Report</th><th>Notebook</th><th>Status</th><th>Parameters</th><th>Key figures</th><th>Time</th></tr></thead>
 <tbody>
-{chr(10).join(rows)}
+{rows}
 </tbody></table>
 <p style="font-size:12px;color:#777">Made with Survey Workbench.</p>
 </body></html>
 """
+
+
+def write_index(run: PlanRun, root: Path) -> Path:
+    """The plan's index page: every report with status, parameters and key figures. It carries the
+    synthetic-data notice when any report's ``results.json`` says its data were synthetic."""
+    synthetic = any(r.results.get("synthetic") for r in run.runs)
+    rows = [_index_row(r, root) for r in sorted(run.runs, key=lambda x: x.spec.name)]
+    notice = (f'<p class="notice">{html.escape(NOTICE["id"])}<br>{html.escape(NOTICE["en"])}</p>' if synthetic else "")
+    page = _INDEX_PAGE.format(
+        title=html.escape(run.plan.name), notice=notice, n_ok=sum(r.status == STATUS_OK for r in run.runs),
+        n=len(run.runs), plan_file=html.escape(str(run.plan.path.name)),
+        stamp=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), seconds=run.seconds,
+        rows="\n".join(rows))
     atomic_write_text(run.index, page)
     return run.index
+
+
+def _index_row(r: ReportRun, root: Path) -> str:
+    """One table row; every text from the plan, the results or an error is escaped."""
+    name = html.escape(r.spec.name)
+    link = f'<a href="{name}/report.html">{name}</a>' if r.html_path.exists() else name
+    figures = ", ".join(f"{html.escape(str(k))}: {html.escape(_fmt(v))}" for k, v in r.results.items()
+                        if k != "synthetic" and isinstance(v, (int, float, str)) and not isinstance(v, bool))
+    status = ('<span class="ok">ok</span>' if r.status == STATUS_OK else
+              f'<span class="failed">failed</span><div class="err">{html.escape(r.error or "")}</div>'
+              f'<div><a href="{name}/notebook.ipynb">executed notebook</a></div>')
+    return (f"<tr><td>{link}</td><td>{html.escape(r.spec.notebook.name)}</td><td>{status}</td>"
+            f"<td class='params'>{html.escape(_params_text(r.spec.parameters, root))}</td>"
+            f"<td>{figures}</td><td>{r.seconds:.1f} s</td></tr>")
