@@ -56,13 +56,6 @@ def _did_result(fit: Fit, term: str, confidence: float, dropped: int) -> DiDResu
                      warnings=few_cluster_warnings(fit.n_clusters, fit.se_type))
 
 
-def _bootstrap_args(func: str, confidence: float, alpha: float | None, n_boot: int,
-                    B: int | None) -> tuple[float, int]:
-    confidence = confidence_level(func, confidence, alpha)
-    n_boot = check_positive_int("n_boot", renamed(func, "B", B, "n_boot", n_boot, 9999))
-    return confidence, n_boot
-
-
 def did(data: pd.DataFrame, outcome: str, treated: str, post: str, cluster: str | None = None,
         controls: Sequence[str] = (), se: str | None = None, *, confidence: float = 0.95,
         n_boot: int = 9999, seed: int | None = DEFAULT_SEED, weights: str = "auto",
@@ -96,7 +89,9 @@ def did(data: pd.DataFrame, outcome: str, treated: str, post: str, cluster: str 
     'Only 12 clusters'
     """
     where = "did"
-    confidence, n_boot = _bootstrap_args(where, confidence, alpha, n_boot, B)
+    # the deprecation helpers are called here, not in a shared helper, so the warning names the caller's line
+    confidence = confidence_level(where, confidence, alpha)
+    n_boot = check_positive_int("n_boot", renamed(where, "B", B, "n_boot", n_boot, 9999))
     se = default_se(se, cluster)
     cols = [outcome, treated, post, *controls] + ([cluster] if cluster else [])
     require_columns(data, cols, where)
@@ -185,7 +180,9 @@ def twfe(data: pd.DataFrame, outcome: str, unit: str, time: str, treated: str,
     (0.32, 'wild cluster bootstrap-t, ')
     """
     where = "twfe"
-    confidence, n_boot = _bootstrap_args(where, confidence, alpha, n_boot, B)
+    # the deprecation helpers are called here, not in a shared helper, so the warning names the caller's line
+    confidence = confidence_level(where, confidence, alpha)
+    n_boot = check_positive_int("n_boot", renamed(where, "B", B, "n_boot", n_boot, 9999))
     if cluster is None and se in ("cluster", "cr2", "wild"):
         cluster = unit
     se = default_se(se, cluster)
