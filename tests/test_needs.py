@@ -143,3 +143,38 @@ def test_priority_matrix_places_points_at_mean_gap_and_share():
     got = sorted(map(tuple, np.round(pts, 6)))
     assert got == sorted([(75.0, 1.5), (50.0, 0.25)])
     plt.close(fig)
+
+
+# -- the result contract and the shared checks -------------------------------------------------------
+def test_results_give_their_main_table_and_a_warnings_tuple():
+    res = needs.needs(_data(), by="sector")
+    assert res.to_frame().equals(res.summary) and res.warnings == ()
+    assert res.to_dict()["warnings"] == []
+    records = pd.DataFrame({"employee_id": ["E1", "E2"], "unit_id": ["U", "U"], "jp": [24, 8]})
+    jp = needs.jp_summary(records)
+    assert jp.to_frame().equals(jp.per_employee) and jp.warnings == ()
+    assert list(jp.to_frame()["below_floor"]) == [False, True]
+
+
+def test_bad_options_and_columns_use_the_shared_errors():
+    from survey.errors import ParameterError
+
+    res = needs.needs(_data(), by="sector")
+    with pytest.raises(ParameterError, match="lang='fr'"):
+        needs.recommend(res, lang="fr")
+    with pytest.raises(ParameterError, match="min_priority='urgent'"):
+        needs.recommend(res, min_priority="urgent")
+    with pytest.raises(DataError, match=r"needs\(by=...\): no column 'kecamatan'"):
+        needs.needs(_data(), by="kecamatan")
+    with pytest.raises(DataError, match="no column 'jp'"):
+        needs.jp_summary(pd.DataFrame({"employee_id": ["E1"]}))
+
+
+def test_shipped_sample_gives_the_documented_priorities():
+    from survey import datasets
+
+    res = needs.needs(datasets.load("competency_needs"), by="sector")
+    pri = res.summary["priority"]
+    assert pri[("kesehatan", "DIGITAL")] == "high" and pri[("pendidikan", "METODE_AJAR")] == "high"
+    # E05's CUR_DIGITAL is 9 ("Tidak menjawab"): 17 of the 18 health staff count for DIGITAL
+    assert res.summary.loc[("kesehatan", "DIGITAL"), "n"] == 17
