@@ -206,3 +206,63 @@ def test_scrub_text_keeps_ordinary_text():
     assert scrub_text(s) == s
     assert scrub_text("NIK 1271 0212 0385 0001") == "NIK [NIK]"
     assert scrub_text("NIP 19850312 201001 1 002") == "NIP [NIP]"
+
+
+# ------------------------------------------------------------------------------------------------
+# One synthetic-data rule: is_synthetic states the fact, each use compares it
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("values,expected", [
+    ([True, True], "all"),
+    (["true", " TRUE ", "1", "yes"], "all"),
+    ([True, False], "some"),
+    (["true", None], "some"),          # a missing flag is a real row
+    ([False, False], "none"),
+    ([], "none"),
+])
+def test_is_synthetic_states_all_some_or_none(values, expected):
+    from survey.privacy import is_synthetic
+
+    assert is_synthetic(pd.DataFrame({"synthetic": pd.Series(values, dtype=object)})) == expected
+    assert str(is_synthetic(pd.DataFrame({"synthetic": pd.Series(values, dtype=object)}))) == expected
+
+
+def test_is_synthetic_without_the_column_or_data():
+    from survey.privacy import is_synthetic
+
+    assert is_synthetic(pd.DataFrame({"q1": [1, 2]})) == "none"
+    assert is_synthetic(None) == "none"
+
+
+def test_is_synthetic_has_no_truth_value():
+    """``if is_synthetic(df):`` would be true for "none" as a plain string; it must not pass silently."""
+    from survey.privacy import is_synthetic
+
+    with pytest.raises(TypeError, match="compare it"):
+        bool(is_synthetic(pd.DataFrame({"synthetic": [True]})))
+
+
+def test_demo_salt_only_when_every_row_is_synthetic(no_salt_env):
+    assert get_salt(synthetic="all") == DEMO_SALT
+    with pytest.raises(DataError, match="mix synthetic demo rows with real rows"):
+        get_salt(synthetic="some")
+    with pytest.raises(DataError, match="keep_identifiers=True"):
+        get_salt(synthetic="none")
+    with pytest.raises(DataError):
+        get_salt(synthetic=False)
+
+
+def test_mixed_data_need_a_secret_salt(no_salt_env, tmp_path):
+    """One real row among demo rows: its NIP must not be pseudonymised with the public demo salt."""
+    f = tmp_path / "mixed.csv"
+    f.write_text("nip,REL1,synthetic\n198404182009052001,4,true\n197001012000011001,3,false\n", encoding="utf-8")
+    with pytest.raises(DataError, match="public demo salt cannot be used"):
+        read_responses(f, SRC / "pelatihan_mini.yaml")
+
+
+def test_every_caller_uses_the_one_rule():
+    import survey.report
+    import survey.reports
+    from survey import privacy
+
+    assert survey.report.is_synthetic is privacy.is_synthetic
+    assert survey.reports.is_synthetic is privacy.is_synthetic

@@ -1,5 +1,5 @@
 """Writing output files safely: to a temporary name beside the target, renamed when complete, so a
-crash never leaves a half-written file that looks finished (DESIGN.md, "Errors and safety")."""
+crash never leaves a half-written file that looks finished (ARCHITECTURE.md, "Safety rules that shape the code")."""
 from __future__ import annotations
 
 import os
@@ -34,9 +34,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through :func:`atomic_path` (parent folders are created)."""
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` as UTF-8 to ``path`` through :func:`atomic_path` (parent folders are created)."""
     atomic_write_bytes(path, text.encode("utf-8"))

@@ -124,13 +124,27 @@ def _normalise_id(v: str) -> str:
 
 def pseudonym(value: str, salt: str) -> str:
     """``"P" + HMAC-SHA256(salt, normalised value)[:16 hex]`` (64 bits: collisions are negligible
-    below millions of people)."""
+    below millions of people). A NIP or NIK typed with spaces, dots or dashes gives the same pseudonym.
+
+    Examples
+    --------
+    >>> pseudonym("198404182009052001", "a-secret-salt-of-16+chars")
+    'Pacb30519890ff359'
+    >>> pseudonym("19840418 200905 2 001", "a-secret-salt-of-16+chars")
+    'Pacb30519890ff359'
+    """
     digest = hmac.new(salt.encode("utf-8"), _normalise_id(str(value)).encode("utf-8"), hashlib.sha256)
     return PSEUDONYM_PREFIX + digest.hexdigest()[:16]
 
 
 def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
-    """Replace every non-missing value by its pseudonym (missing stays missing)."""
+    """Replace every non-missing value by its pseudonym (missing stays missing).
+
+    Examples
+    --------
+    >>> pseudonymise(pd.Series(["198404182009052001", None]), "a-secret-salt-of-16+chars").tolist()
+    ['Pacb30519890ff359', <NA>]
+    """
     s = values.astype("string")
     uniq = s.dropna().unique()
     table = {u: pseudonym(u, salt) for u in uniq if str(u).strip()}
@@ -237,33 +251,56 @@ def suppress_small_cells(table: pd.DataFrame | pd.Series, min_cell: int = 5, *, 
     if int(min_cell) < 1:
         raise DataError(f"min_cell={min_cell}: use a positive number of respondents (default 5)")
     if isinstance(table, pd.Series):
-        num = pd.to_numeric(table, errors="coerce")
-        small = (num > 0) & (num < min_cell)
-        out = table.astype("Float64").mask(small)
-        out.attrs["suppressed"] = int(small.sum())
-        return out
-    out = table.copy()
+        return _suppress_series(table, min_cell)
     col = count or next((c for c in _COUNT_NAMES if c in table.columns), None)
     if col is not None:
-        if col not in table.columns:
-            raise DataError(f"count column {col!r} is not in the table (columns: {', '.join(map(str, table.columns))})")
-        n = pd.to_numeric(table[col], errors="coerce")
-        small = (n < min_cell).fillna(True).to_numpy()
-        for c in out.columns:
-            if pd.api.types.is_numeric_dtype(out[c].dtype) and not pd.api.types.is_bool_dtype(out[c].dtype):
-                target = "Int64" if pd.api.types.is_integer_dtype(out[c].dtype) else "Float64"
-                out[c] = out[c].astype(target).mask(small)
-        out["suppressed"] = small
-        out.attrs["suppressed"] = int(small.sum())
-        return out
+        return _suppress_rows(table, min_cell, col)
+    return _suppress_count_cells(table, min_cell)
+
+
+def _is_number_column(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+
+
+def _blank(s: pd.Series, small) -> pd.Series:
+    """``s`` with the ``small`` cells set to NA, in a nullable dtype so integers stay integers."""
+    target = "Int64" if pd.api.types.is_integer_dtype(s.dtype) else "Float64"
+    return s.astype(target).mask(small)
+
+
+def _suppress_series(counts: pd.Series, min_cell: int) -> pd.Series:
+    num = pd.to_numeric(counts, errors="coerce")
+    small = (num > 0) & (num < min_cell)
+    out = counts.astype("Float64").mask(small)
+    out.attrs["suppressed"] = int(small.sum())
+    return out
+
+
+def _suppress_rows(table: pd.DataFrame, min_cell: int, col: str) -> pd.DataFrame:
+    """Blank every number of a row whose count (column ``col``) is below ``min_cell`` or missing."""
+    if col not in table.columns:
+        raise DataError(f"count column {col!r} is not in the table (columns: {', '.join(map(str, table.columns))})")
+    n = pd.to_numeric(table[col], errors="coerce")
+    small = (n < min_cell).fillna(True).to_numpy()
+    out = table.copy()
+    for c in out.columns:
+        if _is_number_column(out[c]):
+            out[c] = _blank(out[c], small)
+    out["suppressed"] = small
+    out.attrs["suppressed"] = int(small.sum())
+    return out
+
+
+def _suppress_count_cells(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """A table of counts: blank each cell with ``0 < count < min_cell``."""
+    out = table.copy()
     n_sup = 0
     for c in out.columns:
-        if pd.api.types.is_numeric_dtype(out[c].dtype) and not pd.api.types.is_bool_dtype(out[c].dtype):
+        if _is_number_column(out[c]):
             v = pd.to_numeric(out[c], errors="coerce")
             small = ((v > 0) & (v < min_cell)).to_numpy()
             n_sup += int(small.sum())
-            target = "Int64" if pd.api.types.is_integer_dtype(out[c].dtype) else "Float64"
-            out[c] = out[c].astype(target).mask(small)
+            out[c] = _blank(out[c], small)
     out.attrs["suppressed"] = n_sup
     return out
 
@@ -299,7 +336,13 @@ _SCAN_ORDER = ("email", "nip", "nik", "phone")
 
 
 def mask(text: str) -> str:
-    """Show the first two and last two characters only: ``1984**************01``."""
+    """Show the first two and last two characters only.
+
+    Examples
+    --------
+    >>> mask("198404182009052001")
+    '19**************01'
+    """
     t = str(text)
     if len(t) <= 4:
         return "*" * len(t)
@@ -338,7 +381,13 @@ def scrub_text(text, names: bool = True):
     ``[telepon]``, ``[email]``, and (``names=True``) an honorific followed by capitalised words
     ("Pak Budi Santoso") by ``[nama]``. Missing values pass through; a Series is scrubbed per value.
     Names without an honorific cannot be found reliably: free text still needs a human look before
-    it is quoted in a report."""
+    it is quoted in a report.
+
+    Examples
+    --------
+    >>> scrub_text("Hubungi Pak Budi Santoso di 0812-3456-7890 atau budi@example.go.id")
+    'Hubungi [nama] di [telepon] atau [email]'
+    """
     if isinstance(text, pd.Series):
         return text.map(lambda v: scrub_text(v, names), na_action="ignore")
     if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
@@ -387,35 +436,42 @@ def scan_for_identifiers(path: str | Path) -> pd.DataFrame:
     if not p.is_file():
         raise DataError(f"{p}: no such file to scan")
     if p.suffix.lower() in (".xlsx", ".xlsm"):
-        import openpyxl
+        return _scan_workbook(p)
+    return scan_text(_decode(p.read_bytes()), str(p))
 
-        rows = []
-        try:
-            wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-        except Exception as err:  # a damaged workbook raises many types
-            raise DataError(f"{p}: cannot be read as an Excel workbook ({type(err).__name__}: {err})") from None
-        try:
-            for ws in wb.worksheets:
-                for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                    for c, v in enumerate(values, start=1):
-                        if v is None:
-                            continue
-                        if isinstance(v, float) and v.is_integer() and abs(v) < 1e20:
-                            v = str(int(v))  # an NIP typed as a number
-                        for kind, _a, _b, match in find_identifiers(str(v)):
-                            rows.append({"file": str(p), "kind": kind, "line": r,
-                                         "column": f"{ws.title}!{openpyxl.utils.get_column_letter(c)}",
-                                         "match": mask(match)})
-        finally:
-            wb.close()
-        return pd.DataFrame(rows, columns=SCAN_COLUMNS)
-    raw = p.read_bytes()
+
+def _scan_workbook(p: Path) -> pd.DataFrame:
+    """Every cell of every sheet; ``line`` is the spreadsheet row, ``column`` ``Sheet!B``."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except Exception as err:  # a damaged workbook raises many types
+        raise DataError(f"{p}: cannot be read as an Excel workbook ({type(err).__name__}: {err})") from None
+    rows = []
+    try:
+        for ws in wb.worksheets:
+            for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                for c, v in enumerate(values, start=1):
+                    if v is None:
+                        continue
+                    if isinstance(v, float) and v.is_integer() and abs(v) < 1e20:
+                        v = str(int(v))  # an NIP typed as a number
+                    for kind, _a, _b, match in find_identifiers(str(v)):
+                        rows.append({"file": str(p), "kind": kind, "line": r,
+                                     "column": f"{ws.title}!{openpyxl.utils.get_column_letter(c)}",
+                                     "match": mask(match)})
+    finally:
+        wb.close()
+    return pd.DataFrame(rows, columns=SCAN_COLUMNS)
+
+
+def _decode(raw: bytes) -> str:
+    """UTF-8 (or UTF-16 with a byte-order mark); Latin-1 as the last resort, which decodes every
+    byte: digits and '@' are ASCII anyway, so nothing the scan looks for is lost."""
     for enc in ("utf-8-sig", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
         try:
-            text = raw.decode(enc)
-            break
+            return raw.decode(enc)
         except UnicodeDecodeError:
             continue
-    else:
-        text = raw.decode("latin-1")  # every byte decodes; digits and @ are ASCII anyway
-    return scan_text(text, str(p))
+    return raw.decode("latin-1")
