@@ -1,4 +1,4 @@
-"""Benchmark: program-impact estimators beside the libraries they wrap (issue 5, point 11).
+"""Benchmark: program-impact estimators beside the libraries they wrap.
 
 Cases (each run in its own fresh process, so peak memory is that case's alone):
 
@@ -49,7 +49,6 @@ def panel_data(n_units: int, n_periods: int, per_cell: int, seed: int = 1) -> pd
     x = rng.normal(size=len(unit))
     y = rng.normal(size=n_units)[unit] + 0.1 * time_ + 0.3 * d + 0.5 * x + rng.normal(size=len(unit))
     return pd.DataFrame({"unit": unit, "time": time_, "D": d, "x": x, "y": y})
-
 
 
 def case_twfe(side: str, repeat: int) -> dict:
@@ -113,12 +112,12 @@ def case_wild(side: str, repeat: int) -> dict:
     x = rng.normal(size=n)
     y = 0.2 * treated + 0.1 * post + 0.15 * treated * post + 0.4 * x + rng.normal(0, 0.5, G)[cl] + rng.normal(size=n)
     df = pd.DataFrame({"cl": cl, "treated": treated, "post": post, "x": x, "y": y, "tp": treated * post})
-    B = 9999
+    n_boot = 9999
     if side == "ours":
         from survey import impact
 
         sec, r = best_of(lambda: impact.did(df, "y", "treated", "post", cluster="cl", controls=["x"],
-                                            se="wild", B=B, weights="rademacher"), repeat)
+                                            se="wild", n_boot=n_boot, weights="rademacher"), repeat)
         return {"seconds": sec, "t": r.att / r.se, "pvalue": r.pvalue, "ci": [r.ci_low, r.ci_high]}
     import statsmodels.formula.api as smf
     from wildboottest.wildboottest import wildboottest
@@ -130,7 +129,7 @@ def case_wild(side: str, repeat: int) -> dict:
                      param="tp", weights_type="rademacher", show=False, seed=1)  # numba compile
 
         def fit():
-            return wildboottest(smf.ols("y ~ treated + post + tp + x", data=df), B=B, cluster=df["cl"].to_numpy(),
+            return wildboottest(smf.ols("y ~ treated + post + tp + x", data=df), B=n_boot, cluster=df["cl"].to_numpy(),
                                 param="tp", weights_type="rademacher", show=False, seed=1)
 
         sec, r = best_of(fit, repeat)
