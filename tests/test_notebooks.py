@@ -107,3 +107,22 @@ def test_reliability_report_content(demo_run):
     assert "Relevansi" in html_id and "Relevance" in html_en
     res = json.loads((out / "reliability-reaction-id" / "results.json").read_text())
     assert 0.6 < res["alpha_relevance"] < 0.95
+
+
+@pytest.mark.slow
+def test_start_here_runs_and_shows_no_raw_paths(root, demo_dir, tmp_path):
+    """Notebook 00 is not part of the demo plan; run it on its own. No cell may show a Python repr
+    such as ``PosixPath('...')`` to a reader."""
+    import papermill
+
+    from survey.reports import _kernel_name
+
+    executed = tmp_path / "00.ipynb"
+    papermill.execute_notebook(str(root / "notebooks" / "00_start_here.ipynb"), str(executed),
+                               parameters={"data_dir": str(demo_dir), "out_dir": str(tmp_path / "out")},
+                               kernel_name=_kernel_name(), cwd=str(root), progress_bar=False,
+                               request_save_on_cell_execute=False, execution_timeout=300)
+    nb = nbformat.read(executed, as_version=4)
+    shown = json.dumps([c.get("outputs", []) for c in nb.cells if c.cell_type == "code"])
+    assert "PosixPath" not in shown and "WindowsPath" not in shown
+    assert json.loads((tmp_path / "out" / "results.json").read_text())["synthetic"] is True
