@@ -10,12 +10,11 @@ change; saving and exporting need a valid draft. Every function takes a draft an
 from __future__ import annotations
 
 import copy
-import html
 import re
 from pathlib import Path
 from typing import Any
 
-from .errors import InstrumentError, ParameterError, SurveyError
+from .errors import InstrumentError, ParameterError
 from .files import atomic_write_text
 from .instrument import (
     Instrument,
@@ -79,13 +78,9 @@ def save_draft(draft: dict, path: str | Path) -> Path:
 
 def export_draft(draft: dict, out_dir: str | Path, what: str) -> Path:
     """Export a valid draft with :mod:`survey.forms`: ``what`` is ``"xlsform"`` (``<id>.xlsx``) or
-    ``"codebook"`` (``<id>_codebook.xlsx``). Raises :class:`SurveyError` when forms is not available."""
+    ``"codebook"`` (``<id>_codebook.xlsx``); any other ``what`` is a :class:`ParameterError`."""
     inst = draft_instrument(draft)
-    try:
-        from . import forms  # written by the forms issue; the designer works without it
-    except ImportError:
-        raise SurveyError("export needs survey.forms, which this installation does not have yet; "
-                          "save the YAML and export it later with `survey instrument export`") from None
+    from . import forms  # imported on use: editing a draft needs neither pandas nor openpyxl
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if what == "xlsform":
@@ -338,46 +333,20 @@ def set_scale_options(draft: dict, sid: str, options: list[dict], key: str = "op
 
 
 def questionnaire_html(draft: dict | Instrument, lang: str = "id") -> str:
-    """A read-only preview of the questionnaire in ``lang``: items grouped by section (else by
-    construct), with their answer options. Works on invalid drafts too (missing texts show as ⚠)."""
+    """A read-only preview of the questionnaire in ``lang``: the printable questionnaire of
+    :func:`survey.forms.questionnaire_html` (the same template) as an HTML fragment, with each
+    item's name and reverse mark added for the designer. Works on invalid drafts too (a text not
+    yet written shows as ⚠); an instrument without sections is grouped by construct.
+
+    Examples
+    --------
+    >>> preview = questionnaire_html(draft_of("training_reaction"), "en")
+    >>> "<b>REL4</b> <i title='reverse-keyed'>(R)</i>" in preview
+    True
+    >>> "⚠" in questionnaire_html(set_item_text(draft_of("training_reaction"), 0, "label", "en", ""), "en")
+    True
+    """
+    from .forms import render_questionnaire
+
     d = draft_of(draft) if isinstance(draft, Instrument) else draft
-    esc = html.escape
-    scales = d.get("scales") or {}
-    sections = d.get("sections") or {}
-    constructs = d.get("constructs") or {}
-
-    def txt(t: Any) -> str:
-        s = text_of(t, lang).strip()
-        return esc(s) if s else '<span style="color:#b71c1c">⚠ (belum diisi / not written)</span>'
-
-    out = [f'<div class="survey-questionnaire" style="max-width:820px">'
-           f'<h3 style="margin:4px 0">{txt(d.get("title"))}</h3>']
-    if d.get("description"):
-        out.append(f'<p style="color:#555">{txt(d.get("description"))}</p>')
-    group_key = "section" if sections else "construct"
-    groups = sections if sections else constructs
-    current = object()
-    for k, it in enumerate(d.get("items", []), start=1):
-        g = it.get(group_key)
-        if g != current:
-            current = g
-            name = txt(groups[g].get("label")) if g in groups else esc(str(g or ""))
-            if name:
-                out.append(f'<h4 style="margin:14px 0 4px;border-bottom:1px solid #ddd">{name}</h4>')
-        rev = ' <span title="reverse-keyed" style="color:#8e44ad">(R)</span>' if it.get("reverse") else ""
-        req = ' <span style="color:#b71c1c">*</span>' if it.get("required") else ""
-        out.append(f'<div style="margin:6px 0"><b>{k}. {esc(str(it.get("name", "")))}</b>{rev}{req} '
-                   f'{txt(it.get("label"))}')
-        if it.get("hint"):
-            out.append(f'<div style="color:#666;font-size:90%">{txt(it.get("hint"))}</div>')
-        sc = scales.get(it.get("scale")) if it.get("scale") else None
-        if sc:
-            opts = [f'<span style="border:1px solid #ccc;border-radius:3px;padding:1px 5px;margin-right:4px;'
-                    f'white-space:nowrap">{esc(str(o.get("value")))} {txt(o.get("label"))}</span>'
-                    for o in [*(sc.get("options") or []), *(sc.get("missing") or [])]]
-            out.append(f'<div style="margin-top:3px;line-height:1.9">{"".join(opts)}</div>')
-        elif it.get("type") in ("integer", "decimal", "text"):
-            out.append('<div style="color:#999">____________________</div>')
-        out.append("</div>")
-    out.append("</div>")
-    return "\n".join(out)
+    return render_questionnaire(d, [lang], standalone=False, designer=True)
