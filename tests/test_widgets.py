@@ -138,35 +138,38 @@ def test_reliability_row_matches_psych():
     assert row["band"] == "excellent"
 
 
-def test_trend_table_means_and_t_intervals_by_hand():
+def test_trend_table_and_trend_figure_are_deprecated_wrappers():
+    # the numbers are tested in tests/test_skm_trend.py (survey.skm.trend); the wrappers return the same
+    from survey import skm
+    from survey.widgets import trend_figure
+
     df = pd.concat([TINY, pd.DataFrame({"A1": [pd.NA], "A2": [pd.NA], "A3": [pd.NA]}).astype("Int64")],
                    ignore_index=True)
     df["wave"] = [1, 1, 1, 2, 2, 3, 2]
-    table, measure = trend_table(df, tiny_instrument(), "a")
-    assert measure == "a"
-    assert table["wave"].tolist() == [1, 2, 3] and table["n"].tolist() == [3, 2, 1]
-    # scores with A3 reversed (6 - x): wave 1: 4/3, 2, 10/3; wave 2: 13/3, 14/3 (the empty row is NA)
-    # wave 1: mean 20/9, sd sqrt(84)/9, t(0.975, 2) = 4.302653 (R: qt(0.975, 2))
-    assert table["value"][0] == pytest.approx(20 / 9)
-    assert table["ci_low"][0] == pytest.approx(20 / 9 - 4.302653 * math.sqrt(84) / 9 / math.sqrt(3), abs=1e-6)
-    # wave 2: mean 4.5, sd sqrt(2)/6, t(0.975, 1) = 12.706205 (R: qt(0.975, 1))
-    assert table["value"][1] == pytest.approx(4.5)
-    assert table["ci_high"][1] == pytest.approx(4.5 + 12.706205 * math.sqrt(2) / 6 / math.sqrt(2), abs=1e-6)
-    assert math.isnan(table["ci_low"][2])  # one score: no interval
+    with pytest.warns(DeprecationWarning, match="survey.skm.trend"):
+        table, measure = trend_table(df, tiny_instrument(), "a")
+    res = skm.trend(df, tiny_instrument(), "a")
+    assert measure == res.measure == "a" and table.equals(res.table)
+    with pytest.warns(DeprecationWarning) as record:
+        table90, _ = trend_table(df, tiny_instrument(), "a", level=0.9)
+    assert any("'level' is renamed 'confidence'" in str(r.message) for r in record)
+    assert table90.equals(skm.trend(df, tiny_instrument(), "a", confidence=0.9).table)
+    with pytest.warns(DeprecationWarning, match="plots.trend.trend_figure"):
+        fig = trend_figure(table, highlight=ALL)
+    assert list(fig.axes[0].lines[0].get_ydata()[:2]) == pytest.approx([20 / 9, 4.5])
+    assert not fig.axes[0].patches  # "all waves" highlights none
+    import matplotlib.pyplot as plt
+    plt.close(fig)
     with pytest.raises(DataError, match="no 'wave' column"):
-        trend_table(TINY, tiny_instrument(), "a")
+        with pytest.warns(DeprecationWarning):
+            trend_table(TINY, tiny_instrument(), "a")
 
 
-def test_trend_table_gives_the_ikm_for_the_skm():
-    skm = load_instrument("skm_2017")
-    unsur = [f"U{k}" for k in range(1, 10)]
-    rows = [[4] * 9, [2] * 9, [4] * 9, [3] * 9]
-    df = pd.DataFrame(rows, columns=unsur).astype("Int64")
-    df["wave"] = [1, 1, 2, 2]
-    table, measure = trend_table(df, skm, "ikm")
-    # PermenPANRB 14/2017: NRR per unsur = mean answer; IKM = sum NRR / 9; unit value = IKM * 25
-    assert measure == "ikm_unit"
-    assert table["value"].tolist() == pytest.approx([3.0 * 25, 3.5 * 25])
+def test_widgets_use_the_shared_lang_check():
+    from survey.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="lang='fr'"):
+        InstrumentDesigner("training_reaction", lang="fr")
 
 
 def test_filter_rows():
@@ -262,3 +265,36 @@ def test_explorer_switches_to_the_skm_file(demo_dir):
     skm_units = pd.read_csv(demo_dir / "skm.csv")["unit_id"].unique()
     assert {v for _, v in e.sector.options} == {ALL, *units[skm_units]}
     assert len(e.sector.options) >= 3
+
+
+def test_explorer_accepts_an_instrument_given_as_a_yaml_path(demo_dir, tmp_path):
+    # 07_explore with instrument="<path>.yaml" failed with "TraitError: Invalid selection": the
+    # dropdown held the built-in names only. An unmodified copy of a built-in must work like it.
+    from importlib import resources
+
+    copy = tmp_path / "employee_survey.yaml"
+    copy.write_text((resources.files("survey") / "instruments" / "employee_survey.yaml").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    e = Explorer(demo_dir / "employee_survey.csv", instrument=str(copy), lang="en")
+    assert e.instrument.value == str(copy)
+    assert ("employee_survey.yaml", str(copy)) in e.instrument.options
+    assert e.construct.value == "motivation" and e.summary is not None
+    builtin = Explorer(demo_dir / "employee_survey.csv", instrument="employee_survey", lang="en")
+    assert e.summary == builtin.summary
+    assert e.trend.equals(builtin.trend)
+    # switching to a built-in and back keeps both choices working
+    e.instrument.value = "employee_survey"
+    e.instrument.value = str(copy)
+    assert e.summary == builtin.summary
+
+
+def test_designer_opens_a_yaml_path_relative_to_the_project_root(tmp_path, monkeypatch):
+    from survey.paths import ROOT_ENV
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(draft_of("training_transfer"), allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv(ROOT_ENV, str(tmp_path))
+    d = InstrumentDesigner("mine.yaml", lang="en")
+    assert d.problems == [] and d.draft["id"] == "training_transfer"
