@@ -1,12 +1,15 @@
 """Instruments: questionnaires as validated, bilingual data.
 
-An instrument is one YAML file per version (see DESIGN.md, "Instruments"). The pydantic models
+An instrument is one YAML file per version (the format is described in ARCHITECTURE.md). The pydantic models
 below forbid unknown keys, so a typo in a key is an error instead of a silently ignored field, and
 every human text must exist in every language of the instrument (pyxform would silently print "-").
 
 >>> inst = load_instrument("skm_2017")
->>> [i.name for i in inst.items][:3]
-['U1', 'U2', 'U3']
+>>> [i.name for i in inst.items][:4]
+['age', 'sex', 'education', 'U1']
+>>> inst.label("U1", "en")
+'...'
+
 """
 from __future__ import annotations
 
@@ -193,22 +196,35 @@ class Instrument(_Model):
 def check_instrument(inst: Instrument) -> list[str]:
     """Cross-field checks pydantic cannot express; each problem starts with its path."""
     problems: list[str] = []
-    langs = list(inst.languages)
     if inst.default_language not in inst.languages:
-        problems.append(f"default_language: {inst.default_language!r} is not one of languages ({', '.join(langs)})")
+        problems.append(f"default_language: {inst.default_language!r} is not one of languages "
+                        f"({', '.join(inst.languages)})")
+    _check_text(inst, "title", inst.title, problems)
+    _check_text(inst, "description", inst.description, problems)
+    _check_scales(inst, problems)
+    _check_constructs(inst, problems)
+    for sid, s in inst.sections.items():
+        _check_text(inst, f"sections.{sid}.label", s.label, problems)
+    seen: set[str] = set()
+    for k, it in enumerate(inst.items):
+        _check_item(inst, f"items[{k}] ({it.name})", it, seen, problems)
+        seen.add(it.name)
+    return problems
 
-    def text(path: str, t: Text | None) -> None:
-        if t is None:
-            return
-        for lang in langs:
-            if not str(t.get(lang, "")).strip():
-                problems.append(f"{path}: missing the {inst.languages[lang]} ({lang}) text; add '{lang}: ...'")
-        for lang in t:
-            if lang not in inst.languages:
-                problems.append(f"{path}: language {lang!r} is not declared in languages")
 
-    text("title", inst.title)
-    text("description", inst.description)
+def _check_text(inst: Instrument, path: str, t: Text | None, problems: list[str]) -> None:
+    """Every language of the instrument, and no other (pyxform would print "-" for a gap)."""
+    if t is None:
+        return
+    for lang in inst.languages:
+        if not str(t.get(lang, "")).strip():
+            problems.append(f"{path}: missing the {inst.languages[lang]} ({lang}) text; add '{lang}: ...'")
+    for lang in t:
+        if lang not in inst.languages:
+            problems.append(f"{path}: language {lang!r} is not declared in languages")
+
+
+def _check_scales(inst: Instrument, problems: list[str]) -> None:
     for sid, sc in inst.scales.items():
         vals = [o.value for o in sc.options]
         if len(set(vals)) != len(vals):
@@ -216,50 +232,76 @@ def check_instrument(inst: Instrument) -> list[str]:
         if vals != sorted(vals):
             problems.append(f"scales.{sid}.options: list options low to high (got values {vals})")
         for k, o in enumerate(sc.options):
-            text(f"scales.{sid}.options[{k}].label", o.label)
+            _check_text(inst, f"scales.{sid}.options[{k}].label", o.label, problems)
         for k, o in enumerate(sc.missing):
-            text(f"scales.{sid}.missing[{k}].label", o.label)
+            _check_text(inst, f"scales.{sid}.missing[{k}].label", o.label, problems)
             if o.value in vals:
                 problems.append(f"scales.{sid}.missing[{k}].value: {o.value} is also an answer option")
+
+
+def _check_constructs(inst: Instrument, problems: list[str]) -> None:
     for cid, c in inst.constructs.items():
         if not NAME_RE.match(cid):
             problems.append(f"constructs.{cid}: name must match {NAME_RE.pattern}")
-        text(f"constructs.{cid}.label", c.label)
-        text(f"constructs.{cid}.description", c.description)
+        _check_text(inst, f"constructs.{cid}.label", c.label, problems)
+        _check_text(inst, f"constructs.{cid}.description", c.description, problems)
         n_items = sum(1 for i in inst.items if i.construct == cid)
         if n_items == 0:
             problems.append(f"constructs.{cid}: no item measures this construct")
         elif c.min_answered > n_items:
             problems.append(f"constructs.{cid}.min_answered: {c.min_answered} is more than its {n_items} items")
-    for sid, s in inst.sections.items():
-        text(f"sections.{sid}.label", s.label)
-    seen: set[str] = set()
-    for k, it in enumerate(inst.items):
-        path = f"items[{k}] ({it.name})"
-        if not NAME_RE.match(it.name):
-            problems.append(f"{path}.name: {it.name!r} must start with a letter and use only letters, digits and _ (max 32)")
-        if it.name in seen:
-            problems.append(f"{path}.name: {it.name!r} is used twice")
-        seen.add(it.name)
-        text(f"{path}.label", it.label)
-        text(f"{path}.hint", it.hint)
-        if it.type in ("select_one", "select_multiple"):
-            if not it.scale:
-                problems.append(f"{path}.scale: a {it.type} item needs a scale")
-            elif it.scale not in inst.scales:
-                problems.append(f"{path}.scale: unknown scale {it.scale!r}; known: {', '.join(inst.scales) or 'none'}")
-        elif it.scale:
-            problems.append(f"{path}.scale: a {it.type} item takes no scale")
-        if it.construct is not None:
-            if it.construct not in inst.constructs:
-                problems.append(f"{path}.construct: unknown construct {it.construct!r}; known: {', '.join(inst.constructs) or 'none'}")
-            if it.type != "select_one":
-                problems.append(f"{path}.construct: only select_one items can be scored into a construct")
-        if it.reverse and it.construct is None:
-            problems.append(f"{path}.reverse: a reverse-keyed item needs a construct")
-        if it.section is not None and it.section not in inst.sections:
-            problems.append(f"{path}.section: unknown section {it.section!r}; known: {', '.join(inst.sections) or 'none'}")
-    return problems
+
+
+def _check_item(inst: Instrument, path: str, it: Item, seen: set[str], problems: list[str]) -> None:
+    if not NAME_RE.match(it.name):
+        problems.append(f"{path}.name: {it.name!r} must start with a letter and use only letters, digits and _ (max 32)")
+    if it.name in seen:
+        problems.append(f"{path}.name: {it.name!r} is used twice")
+    _check_text(inst, f"{path}.label", it.label, problems)
+    _check_text(inst, f"{path}.hint", it.hint, problems)
+    if it.type in ("select_one", "select_multiple"):
+        if not it.scale:
+            problems.append(f"{path}.scale: a {it.type} item needs a scale")
+        elif it.scale not in inst.scales:
+            problems.append(f"{path}.scale: unknown scale {it.scale!r}; known: {', '.join(inst.scales) or 'none'}")
+    elif it.scale:
+        problems.append(f"{path}.scale: a {it.type} item takes no scale")
+    if it.construct is not None:
+        if it.construct not in inst.constructs:
+            problems.append(f"{path}.construct: unknown construct {it.construct!r}; "
+                            f"known: {', '.join(inst.constructs) or 'none'}")
+        if it.type != "select_one":
+            problems.append(f"{path}.construct: only select_one items can be scored into a construct")
+    if it.reverse and it.construct is None:
+        problems.append(f"{path}.reverse: a reverse-keyed item needs a construct")
+    if it.section is not None and it.section not in inst.sections:
+        problems.append(f"{path}.section: unknown section {it.section!r}; known: {', '.join(inst.sections) or 'none'}")
+
+
+# Where a key sits -> the model that defines the keys allowed there. A list index or mapping key
+# (items[3], scales.agree5) comes between a field and its model.
+_CHILD_MODELS: dict[tuple[type[_Model], str], type[_Model]] = {
+    (Instrument, "items"): Item, (Instrument, "scales"): Scale, (Instrument, "constructs"): Construct,
+    (Instrument, "sections"): Section, (Scale, "options"): Option, (Scale, "missing"): Option,
+}
+
+
+def allowed_keys(loc: tuple) -> list[str]:
+    """The keys allowed at a pydantic error location (the last part is the offending key), as
+    written in YAML; empty when the location is not known.
+
+    >>> allowed_keys(("scales", "agree5", "options", 0, "lable"))
+    ['value', 'label']
+    """
+    model: type[_Model] = Instrument
+    parts = list(loc[:-1])
+    while parts:
+        child = _CHILD_MODELS.get((model, str(parts.pop(0))))
+        if child is None:
+            return []
+        model = child
+        parts = parts[1:]  # the list index or mapping key
+    return [f.alias or name for name, f in model.model_fields.items()]
 
 
 def _pydantic_problems(err: ValidationError) -> list[str]:
@@ -271,7 +313,8 @@ def _pydantic_problems(err: ValidationError) -> list[str]:
             out.extend(p.strip() for p in msg[len("Value error, "):].split("\n"))
             continue
         if e["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see DESIGN.md for the allowed keys)"
+            keys = allowed_keys(e["loc"])
+            msg = "unknown key (check the spelling" + (f"; allowed here: {', '.join(keys)})" if keys else ")")
         elif e["type"] == "missing":
             msg = "required key is missing"
         out.append(f"{loc}: {msg}" + (f" (got {e['input']!r})" if e["type"] not in ("missing",) and not isinstance(e.get("input"), dict | list) else ""))
