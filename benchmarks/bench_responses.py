@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_responses.py --rows 100000
 
 Each step runs in a fresh Python process so peak memory (``ru_maxrss``) belongs to that step only;
-the import baseline is subtracted. Goal (issue 3, point 7): at most 3x read_csv's time and at most
+the import baseline is subtracted. Goal: at most 3x read_csv's time and at most
 3x the memory of the loaded frame. The CSV is synthetic (written once to --dir, then reused): items
 1-5 with about 2% blanks and 1% missing code 9, plus respondent_id, unit_id, wave, duration_sec.
 """

@@ -278,3 +278,61 @@ def test_odk_validate_catches_what_pyxform_lets_through(tmp_path):
     # every built-in passes ODK Validate
     for name in BUILTINS:
         assert check_xlsform(to_xlsform(name, tmp_path / f"{name}.xlsx"), odk_validate=True) == []
+
+
+# -- one questionnaire renderer ---------------------------------------------------------------------
+def _questionnaire_div(page: str) -> str:
+    start = page.index("<div class='survey-questionnaire'")
+    return page[start:page.rindex("</div>") + len("</div>")]
+
+
+@pytest.mark.parametrize("name", ["training_reaction", "employee_survey"])
+def test_export_and_designer_preview_are_one_questionnaire(name):
+    from survey.drafts import draft_of
+    from survey.drafts import questionnaire_html as preview_html
+
+    for lang in ("id", "en"):
+        printed = questionnaire_html(name, lang)
+        preview = preview_html(draft_of(name), lang)
+        assert printed.startswith("<!DOCTYPE html>") and "<html" not in preview  # a page and a fragment
+        # the preview is the printed questionnaire plus the designer's notes (item name, reverse mark)
+        notes = re.findall(r"<small class='designer'>.*?</small>", preview)
+        assert len(notes) == len(load_instrument(name).items)
+        assert re.sub(r"<small class='designer'>.*?</small>", "", _questionnaire_div(preview)) \
+            == _questionnaire_div(printed)
+        # the same styles, scoped to the questionnaire so the preview cannot restyle JupyterLab
+        css = re.search(r"<style>(.*?)</style>", preview, re.S).group(1)
+        assert css.strip() in printed
+        assert all(rule.strip().startswith(".survey-questionnaire") for rule in css.split("}") if rule.strip())
+
+
+def test_hostile_text_is_escaped_in_export_and_preview():
+    from survey.drafts import questionnaire_html as preview_html
+    from survey.drafts import set_item_text
+
+    data = load_instrument("training_reaction").model_dump(by_alias=True, exclude_defaults=True, mode="json")
+    data["items"][0]["label"]["en"] = "<script>alert('x')</script> & \"quoted\""
+    data["title"]["en"] = "<img src=x onerror=alert(1)>"
+    data["scales"]["agree5"]["options"][0]["label"]["en"] = "</td><script>bad()</script>"
+    printed = questionnaire_html(instrument_from_dict(data), "en")
+    preview = preview_html(set_item_text(data, 0, "label", "en", data["items"][0]["label"]["en"]), "en")
+    for page in (printed, preview):
+        assert "<script" not in page and "<img" not in page
+        assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot;" in page
+        assert "&lt;img src=x onerror=alert(1)&gt;" in page
+        assert "&lt;/td&gt;&lt;script&gt;bad()&lt;/script&gt;" in page
+    # an item name that is not yet valid in a draft is escaped too
+    bad_name = dict(data, items=[dict(data["items"][0], name="<b>x</b>")] + data["items"][1:])
+    assert "<b>x</b>" not in preview_html(bad_name, "en") and "&lt;b&gt;x&lt;/b&gt;" in preview_html(bad_name, "en")
+
+
+def test_questionnaire_preview_of_an_invalid_draft():
+    from survey.drafts import add_item, draft_of
+    from survey.drafts import questionnaire_html as preview_html
+
+    d, pos = add_item(draft_of("training_reaction"), construct="relevance")
+    d["scales"] = {}  # every item now points to a scale that does not exist
+    h = preview_html(d, "en")
+    assert "⚠ (belum diisi / not written)" in h  # the new item has no label yet
+    assert h.count("<small class='designer'>") == len(d["items"])
+    assert "REL5" in h

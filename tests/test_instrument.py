@@ -112,3 +112,12 @@ def test_yaml_syntax_error_names_line(tmp_path):
 def test_unknown_name():
     with pytest.raises(InstrumentError, match="built-ins: competency_needs"):
         load_instrument("no_such_instrument")
+
+
+def test_unknown_key_message_lists_the_allowed_keys(tmp_path):
+    f = tmp_path / "bad.yaml"
+    f.write_text(BAD, encoding="utf-8")
+    line = next(p for p in validate_instrument_file(f) if "items.2.colour" in p)
+    # the message is whole on its own: the keys an item may have, as written in YAML
+    assert "allowed here: name, type, scale, construct, reverse" in line
+    assert "DESIGN" not in line and "ARCHITECTURE" not in line

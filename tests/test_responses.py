@@ -165,3 +165,85 @@ def test_whole_number_files_take_the_fast_path_and_are_still_checked(tmp_path):
     slow = read_responses(h, "training_reaction")
     pd.testing.assert_frame_equal(slow[["REL1", "REL2", "REL3"]], df[["REL1", "REL2", "REL3"]])
     assert slow["REL4"].tolist() == [1, 4, 2]
+
+
+# -- result contract, renamed names and options -----------------------------------------------------
+def test_quality_flags_result_contract():
+    from survey import datasets
+    from survey.responses import QualityFlagsResult, quality_flags
+    from survey.results import Result
+
+    df = datasets.load("reaction").head(40)
+    q = quality_flags(df, "training_reaction")
+    assert isinstance(q, QualityFlagsResult) and isinstance(q, Result)
+    assert QualityFlagsResult.main == "flags"
+    frame = q.to_frame()
+    assert frame.equals(q.flags) and frame is not q.flags  # a copy of the main table
+    assert list(frame.index) == list(df.index)
+    # no time column: the speeder rule cannot be evaluated, and the result says so
+    assert isinstance(q.warnings, tuple)
+    assert q.warnings == ("no duration or start/end column: speeders are not flagged",)
+    assert q.to_dict()["warnings"] == list(q.warnings)
+    timed = df.assign(duration_sec=range(300, 340))
+    assert quality_flags(timed, "training_reaction").warnings == ()
+
+
+def test_quality_flags_old_name_warns():
+    import survey.responses as responses
+
+    with pytest.warns(DeprecationWarning, match="QualityFlagsResult"):
+        old = responses.QualityFlags
+    assert old is responses.QualityFlagsResult
+    with pytest.raises(AttributeError):
+        responses.NoSuchName  # noqa: B018
+
+
+def test_quality_flags_bad_options_are_parameter_errors():
+    from survey import ParameterError, datasets
+    from survey.responses import quality_flags
+
+    df = datasets.load("reaction").head(5)
+    for kw in (dict(min_items=0), dict(speed_ratio=0), dict(max_nonresponse=1.5), dict(min_seconds=-1)):
+        with pytest.raises(ParameterError):
+            quality_flags(df, "training_reaction", **kw)
+
+
+def test_unknown_source_and_construct_are_parameter_errors(tmp_path):
+    from survey import ParameterError, datasets
+
+    f = tmp_path / "r.csv"
+    f.write_text("REL1\n4\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="source='qualtrics'.*plain"):
+        read_responses(f, "training_reaction", source="qualtrics")
+    with pytest.raises(ParameterError, match="constructs='relevanse'"):
+        score(datasets.load("reaction"), "training_reaction", constructs=["relevanse"])
+    # one construct may be given as a plain string
+    assert "relevance" in score(datasets.load("reaction"), "training_reaction", constructs="relevance")
+
+
+def test_public_names_stay_importable():
+    import survey
+    import survey.responses as responses
+    from survey.forms import spss_name as forms_spss_name
+    from survey._names import spss_name
+
+    for name in ("SOURCES", "REPORT_COLUMNS", "read_responses", "validate_data", "score", "reverse_code",
+                 "quality_flags", "detect_source", "QualityFlagsResult"):
+        assert hasattr(responses, name), name
+    assert survey.read_responses is responses.read_responses
+    assert responses.SOURCES[0] == "auto" and "limesurvey" in responses.SOURCES
+    assert forms_spss_name is spss_name
+
+
+def test_the_reader_does_not_import_the_exporter():
+    # the reader undoes write_sav's renaming with survey._names, not by importing survey.forms
+    import ast
+    from pathlib import Path
+
+    import survey.responses as responses
+
+    for module in Path(responses.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").endswith("forms"), module.name
+                assert "forms" not in [a.name for a in node.names], module.name
