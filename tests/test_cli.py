@@ -1,20 +1,62 @@
-"""The `survey` command as a user runs it: one-line errors, exit 2, no traceback."""
+"""The `survey` command as a user runs it: one-line errors, exit 2, no traceback.
+
+Most tests call ``survey.cli.main`` in this process (starting Python and importing pandas for every
+call would take most of the fast test tier); ``test_the_command_runs_as_its_own_process`` checks
+that the real process behaves the same.
+"""
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
+from survey.cli import main
+
+
+@contextlib.contextmanager
+def _environment(cwd, extra: dict[str, str]):
+    old_cwd, old_env = os.getcwd(), dict(os.environ)
+    os.environ.update(extra)
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        os.environ.clear()
+        os.environ.update(old_env)
+
 
 def survey(*args, cwd=None, env_salt=False):
-    env = None
-    if env_salt:  # a salt for files that are not synthetic and carry identifiers
-        env = {**os.environ, "SURVEY_SALT": "cli-test-salt-0123456789"}
-    return subprocess.run([sys.executable, "-m", "survey.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env)
+    """Run ``survey ARGS`` in this process; returns what subprocess.run would (returncode, stdout, stderr)."""
+    extra = {"SURVEY_SALT": "cli-test-salt-0123456789"} if env_salt else {}  # for real data with identifiers
+    out, err = io.StringIO(), io.StringIO()
+    with _environment(cwd, extra), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as stop:  # argparse: --help, --version and usage errors
+            code = stop.code if isinstance(stop.code, int) else 0
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def test_the_command_runs_as_its_own_process(tmp_path):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "survey.cli", *args], capture_output=True, text=True,
+                              cwd=tmp_path)
+
+    p = run("instrument", "show", "nope")
+    assert p.returncode == 2 and "no such instrument file" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+    p = run("instrument", "show", "skm_2017", "--lang", "en")
+    assert p.returncode == 0 and "Constructs:" in p.stdout
+    p = run("nonsense")
+    assert p.returncode == 2 and "invalid choice" in p.stderr and "Traceback" not in p.stderr
 
 
 def test_instrument_list_and_show():

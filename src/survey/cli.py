@@ -12,7 +12,7 @@ from ._checks import LANGS
 from .errors import InstrumentError, SurveyError
 from .files import atomic_path, atomic_write_text
 from .responses import SOURCES  # already loaded by the package import
-from .simulate import DEMO_SEED
+from .simulate import DEMO_SEED, SCALES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -233,7 +233,14 @@ def build_parser() -> argparse.ArgumentParser:
                 "program impact, SKM/IKM and batch HTML reports.")
     p.add_argument("--version", action="version", version="survey-workbench 0.1.0")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_instrument_commands(sub)
+    _add_data_commands(sub)
+    _add_privacy_commands(sub)
+    _add_demo_and_run(sub)
+    return p
 
+
+def _add_instrument_commands(sub) -> None:
     pi = sub.add_parser("instrument", help="list, show, validate, export (XLSForm, codebook, questionnaire) "
                         "and import (XLSForm) instruments")
     si = pi.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
@@ -259,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--force", action="store_true", help="overwrite the output file")
     x.set_defaults(func=_instrument_import)
 
+
+def _add_data_commands(sub) -> None:
     x = sub.add_parser("validate-data", help="check a response file against an instrument "
                        "(exit 2 lists every problem as CSV: file,row,column,value,problem,fix)")
     x.add_argument("file", help="CSV, XLSX or SAV export")
@@ -283,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("-o", "--output", help="CSV with the flags of every response")
     x.set_defaults(func=_quality)
 
+
+def _add_privacy_commands(sub) -> None:
     x = sub.add_parser("salt", help="create the secret salt used to pseudonymise NIP/NIK")
     ss = x.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
     y = ss.add_parser("new", help="write a new random salt file (never overwrites)")
@@ -294,19 +305,21 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("files", nargs="+")
     x.set_defaults(func=_scan)
 
+
+def _add_demo_and_run(sub) -> None:
     x = sub.add_parser("demo", help="write synthetic Kota Medan demo data with a known truth")
     x.add_argument("--out", default="data/demo", help="folder (default data/demo)")
     x.add_argument("--seed", type=int, default=DEMO_SEED, help=f"random seed (default {DEMO_SEED}; same seed, same bytes)")
-    x.add_argument("--scale", choices=["small", "full"], default="small",
+    x.add_argument("--scale", choices=list(SCALES), default="small",
                    help="small: a minute for the demo plan; full: 40 units, 2,000 employees")
     x.set_defaults(func=_demo)
 
     x = sub.add_parser("run", help="run a batch plan: notebooks -> HTML reports + index")
-    x.add_argument("plan", help="plan YAML, e.g. notebooks/plans/demo.yml")
+    x.add_argument("plan", help="plan YAML, e.g. notebooks/plans/demo.yml (notebooks are found in the "
+                   "project's notebooks/ folder wherever the plan is)")
     x.add_argument("--workers", type=int, default=None, help="parallel reports (default: the number of cores)")
     x.add_argument("--out", default=None, help="output folder (default outputs/); reports go to OUT/<plan name>/")
     x.set_defaults(func=_run)
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:

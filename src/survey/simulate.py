@@ -126,6 +126,8 @@ def _wave_label(w: int, start_year: int = 2024) -> str:
 
 
 def _units(rng: np.random.Generator, n_units: int, waves: int) -> pd.DataFrame:
+    """The work units, their kecamatan and population served, and the wave each adopts the
+    program (staggered cohorts from wave 3 on, NA for the never-treated)."""
     counts = [max(1, int(round(share * n_units))) for *_, share in UNIT_TYPES]
     counts[0] += n_units - sum(counts)  # kelurahan absorb rounding
     kec_names = list(KECAMATAN)
@@ -133,26 +135,7 @@ def _units(rng: np.random.Generator, n_units: int, waves: int) -> pd.DataFrame:
     for (utype, sector, prefix, _), count in zip(UNIT_TYPES, counts):
         for k in range(1, count + 1):
             kec = kec_names[int(rng.integers(len(kec_names)))]
-            if utype == "kantor_lurah":
-                name = f"Kantor Lurah {k} {kec}"
-                pop = int(rng.integers(2_000, 12_000))
-            elif utype == "kantor_camat":
-                name = f"Kantor Camat {kec}"
-                pop = int(rng.integers(5_000, 25_000))
-            elif utype == "puskesmas":
-                name = f"Puskesmas {kec} {k}"
-                pop = int(rng.integers(8_000, 40_000))
-            elif utype == "sekolah":
-                name = f"SD Negeri 0{60800 + int(rng.integers(1, 999))} {kec}"
-                pop = int(rng.integers(300, 1_200))
-            elif utype == "rsud":
-                name = RSUD_NAMES[(k - 1) % len(RSUD_NAMES)]
-                kec = "Medan Petisah" if k == 1 else "Medan Labuhan"
-                pop = int(rng.integers(60_000, 150_000))
-            else:
-                name = "Dinas Kependudukan dan Pencatatan Sipil"
-                kec = "Medan Kota"
-                pop = int(rng.integers(100_000, 300_000))
+            name, kec, pop = _unit_identity(rng, utype, k, kec)
             rows.append(dict(unit_id=f"{prefix}-{k:02d}" if prefix not in ("RSUD", "DKCS") else f"{prefix}-{k}",
                              unit_name=name, unit_type=utype, sector=sector, kecamatan=kec, population=pop))
     units = pd.DataFrame(rows)
@@ -163,6 +146,24 @@ def _units(rng: np.random.Generator, n_units: int, waves: int) -> pd.DataFrame:
     units["first_treated"] = pd.array(np.where(first[np.argsort(order)] > 0, first[np.argsort(order)], np.nan)).astype("Int64")
     units["synthetic"] = True
     return units
+
+
+def _unit_identity(rng: np.random.Generator, utype: str, k: int, kec: str) -> tuple[str, str, int]:
+    """The k-th unit of a type: its name, kecamatan (city-wide units have a fixed one) and the
+    population it serves."""
+    if utype == "kantor_lurah":
+        return f"Kantor Lurah {k} {kec}", kec, int(rng.integers(2_000, 12_000))
+    if utype == "kantor_camat":
+        return f"Kantor Camat {kec}", kec, int(rng.integers(5_000, 25_000))
+    if utype == "puskesmas":
+        return f"Puskesmas {kec} {k}", kec, int(rng.integers(8_000, 40_000))
+    if utype == "sekolah":
+        name = f"SD Negeri 0{60800 + int(rng.integers(1, 999))} {kec}"
+        return name, kec, int(rng.integers(300, 1_200))
+    if utype == "rsud":
+        kec = "Medan Petisah" if k == 1 else "Medan Labuhan"
+        return RSUD_NAMES[(k - 1) % len(RSUD_NAMES)], kec, int(rng.integers(60_000, 150_000))
+    return "Dinas Kependudukan dan Pencatatan Sipil", "Medan Kota", int(rng.integers(100_000, 300_000))
 
 
 def _nip(rng: np.random.Generator, n: int) -> list[str]:
@@ -499,17 +500,7 @@ def _citizen_skm(rng: np.random.Generator, units: pd.DataFrame, waves: np.ndarra
     base = SKM_MEAN + u_skm[c_unit] + 0.02 * (c_wave - 1) + rng.normal(0, SKM_SD_PERSON, len(c_unit))
     s0 = base + SKM_B_MANAGERIAL * unit_mc.without_program[uw]
     s1 = base + SKM_B_MANAGERIAL * unit_mc.with_program[uw] + SKM_DIRECT * c_adopt
-    skm = pd.DataFrame({
-        "respondent_id": [f"C{k + 1:06d}" for k in range(len(c_unit))],
-        "unit_id": units["unit_id"].to_numpy()[c_unit],
-        "unit_type": units["unit_type"].to_numpy()[c_unit],
-        "kecamatan": units["kecamatan"].to_numpy()[c_unit],
-        "wave": c_wave,
-        "wave_label": [_wave_label(w) for w in c_wave],
-        "age": rng.integers(17, 75, len(c_unit)),
-        "sex": rng.integers(1, 3, len(c_unit)),
-        "education": rng.choice(np.arange(1, 7), len(c_unit), p=[0.05, 0.1, 0.4, 0.15, 0.25, 0.05]),
-    })
+    skm = _skm_respondents(rng, units, c_unit, c_wave)
     ikm1, ikm0 = [], []
     for code in SKM_ORDER:
         noise = rng.normal(0, SKM_ITEM_SD, len(skm))
@@ -521,18 +512,39 @@ def _citizen_skm(rng: np.random.Generator, units: pd.DataFrame, waves: np.ndarra
         vals[rng.random(len(skm)) < 0.01] = np.nan
         skm[code] = vals
     skm["synthetic"] = True
-    # realised ATT on the IKM (1-4 scale), unit-wave IKMs averaged over adopting unit-waves
-    d_ikm = pd.Series(np.mean(ikm1, axis=0) - np.mean(ikm0, axis=0)).groupby(c_unit * W + c_wave).mean()
-    adopt_uw = pd.Series(c_adopt).groupby(c_unit * W + c_wave).first()
+    return skm, _ikm_effect(np.mean(ikm1, axis=0) - np.mean(ikm0, axis=0), c_adopt, c_unit * W + c_wave)
+
+
+def _skm_respondents(rng: np.random.Generator, units: pd.DataFrame, c_unit: np.ndarray,
+                     c_wave: np.ndarray) -> pd.DataFrame:
+    """One row per citizen: the unit and wave, and the respondent's age, sex and education codes."""
+    n = len(c_unit)
+    return pd.DataFrame({
+        "respondent_id": [f"C{k + 1:06d}" for k in range(n)],
+        "unit_id": units["unit_id"].to_numpy()[c_unit],
+        "unit_type": units["unit_type"].to_numpy()[c_unit],
+        "kecamatan": units["kecamatan"].to_numpy()[c_unit],
+        "wave": c_wave,
+        "wave_label": [_wave_label(w) for w in c_wave],
+        "age": rng.integers(17, 75, n),
+        "sex": rng.integers(1, 3, n),
+        "education": rng.choice(np.arange(1, 7), n, p=[0.05, 0.1, 0.4, 0.15, 0.25, 0.05]),
+    })
+
+
+def _ikm_effect(d_person: np.ndarray, adopted: np.ndarray, unit_wave: np.ndarray) -> dict:
+    """The realised ATT on the IKM (1-4 scale): per-citizen differences between the answers with
+    and without the program, averaged per unit-wave, then over the adopting unit-waves."""
+    d_ikm = pd.Series(d_person).groupby(unit_wave).mean()
+    adopt_uw = pd.Series(adopted).groupby(unit_wave).first()
     att = round(float(d_ikm[adopt_uw].mean()), 6)
-    effect = {
+    return {
         "latent_shift": f"{SKM_B_MANAGERIAL} * (shift in the unit's mean latent managerial competence) + {SKM_DIRECT}",
         "applies_to": "citizen responses to adopting units after adoption",
         "att_observed": att,
         "att_definition": "mean over adopting unit-waves after adoption of (IKM - counterfactual IKM), IKM = mean of the 9 unsur NRR with exact weights, 1-4 scale",
         "att_observed_unit_scale": round(att * 25, 6),
     }
-    return skm, effect
 
 
 MEAN_GAP = {"DIGITAL": 1.3, "PELAYANAN": 0.5, "PROYEK": 0.9, "KEPEMIMPINAN": 0.7, "RS_MGT": 1.0,
