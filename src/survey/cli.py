@@ -229,6 +229,7 @@ def _run(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every ``survey`` command."""
     p = _Parser(prog="survey", description="Survey Workbench: instruments, field data, reliability, "
                 "program impact, SKM/IKM and batch HTML reports.")
     p.add_argument("--version", action="version", version="survey-workbench 0.1.0")
@@ -323,6 +324,8 @@ def _add_demo_and_run(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``survey ARGV``; returns the exit code (0 done, 1 some report failed, 2 the user must fix
+    something, said in one line on stderr)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

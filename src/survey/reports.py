@@ -8,6 +8,10 @@ A plan (``notebooks/plans/*.yml``)::
         parameters: {instrument: training_reaction, data: data/demo/training_reaction.csv}
         grid: {lang: [id, en]}               # optional: one report per combination
 
+The plan file may live anywhere (the shared ones are in ``notebooks/plans/``): notebook names are
+looked up in the project's ``notebooks/`` folder and path parameters are relative to the project
+root, never to the plan's folder.
+
 :func:`run_plan` checks the whole plan first (notebooks exist, parameter names are declared in the
 notebook's ``parameters`` cell, values are JSON types) and runs nothing when it is wrong
 (:class:`PlanError`). It then executes every report through papermill's Python API in a process
@@ -63,6 +67,8 @@ class ReportSpec:
 
 @dataclass(frozen=True)
 class Plan:
+    """A checked plan: its name (the output folder), its file, and its reports after grid expansion."""
+
     name: str
     path: Path
     reports: list[ReportSpec]
@@ -70,6 +76,9 @@ class Plan:
 
 @dataclass
 class ReportRun:
+    """What running one report gave: status (``ok`` or ``failed``), its folder, time, error line
+    and the figures of its ``results.json``."""
+
     spec: ReportSpec
     status: str
     out_dir: Path
@@ -79,11 +88,14 @@ class ReportRun:
 
     @property
     def html_path(self) -> Path:
+        """The shared report (present only when the export succeeded)."""
         return self.out_dir / "report.html"
 
 
 @dataclass
 class PlanRun:
+    """What running a plan gave: every report's run, the output folder and the total time."""
+
     plan: Plan
     out_dir: Path
     runs: list[ReportRun]
@@ -91,14 +103,17 @@ class PlanRun:
 
     @property
     def index(self) -> Path:
+        """The index page listing every report."""
         return self.out_dir / "index.html"
 
     @property
     def ok(self) -> bool:
+        """True when every report succeeded."""
         return all(r.status == STATUS_OK for r in self.runs)
 
     @property
     def exit_code(self) -> int:
+        """The command's exit code: 0 when every report succeeded, 1 when any failed."""
         return 0 if self.ok else 1
 
 
