@@ -50,6 +50,11 @@ SCALES = {
     "full": dict(n_units=40, emp_per_unit=50, waves=6, skm_per_unit_wave=105),
 }
 
+DEMO_SEED = 20261127
+"""The demo data's seed. Not :data:`survey._checks.DEFAULT_SEED`: the notebooks, the tests and the
+published demo figures are all made from the data this seed gives, and another seed gives other data."""
+
+
 # (unit_type, sector, prefix, share of units)
 UNIT_TYPES = [
     ("kantor_lurah", "administrasi", "KEL", 0.30),
@@ -184,11 +189,6 @@ def _mess(rng: np.random.Generator, answers: np.ndarray, missing_code: int | Non
     if missing_code is not None:
         out[(r >= P_BLANK) & (r < P_BLANK + P_MISSING_CODE)] = missing_code
     return out
-
-
-DEMO_SEED = 20261127
-"""The demo data's seed. Not :data:`survey._checks.DEFAULT_SEED`: the notebooks, the tests and the
-published demo figures are all made from the data this seed gives, and another seed gives other data."""
 
 
 @dataclass(frozen=True)
