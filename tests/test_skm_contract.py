@@ -134,3 +134,29 @@ def test_no_warning_from_the_contract_itself():
         warnings.simplefilter("error")
         res = skm.ikm(_panel(), by="unit_id", ci="delta")
         res.to_frame(), res.to_dict(), res._repr_html_()
+
+
+def test_unit_argument_is_renamed_by_in_priorities_change_and_ikm_trend():
+    import matplotlib.pyplot as plt
+
+    from survey.plots.skm import ikm_trend
+
+    res = skm.ikm(_panel(), by=["unit_id", "wave"], ci="delta")
+    with pytest.warns(DeprecationWarning, match="'unit' is renamed 'by'"):
+        old = skm.priorities(res, unit="unit_id")
+    assert old.equals(skm.priorities(res, by="unit_id"))
+    with pytest.warns(DeprecationWarning, match="'unit' is renamed 'by'"):
+        old = skm.change(res, unit="unit_id")
+    assert old.table.equals(skm.change(res, by="unit_id").table)
+    fig = ikm_trend(res, by="unit_id")
+    ax = fig.axes[0]
+    # one line per unit through its IKM unit values, waves 1 and 2 at x = 0, 1
+    kel02 = res.summary.loc["KEL-02", "ikm_unit"].to_numpy()
+    assert [tuple(line.get_xdata()) for line in ax.lines] == [(0, 1)] * 3
+    assert np.allclose(ax.lines[1].get_ydata(), kel02)
+    plt.close(fig)
+    with pytest.warns(DeprecationWarning, match="'unit' is renamed 'by'"):
+        fig = ikm_trend(res, unit="unit_id")
+    plt.close(fig)
+    with pytest.raises(ParameterError, match="lang"):
+        ikm_trend(res, lang="xx")

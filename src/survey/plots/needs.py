@@ -13,6 +13,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from .._checks import check_lang
 from ..errors import DataError
 from ..needs import PRIORITY_LABELS, JPResult, NeedsResult
 
@@ -35,6 +36,7 @@ def priority_matrix(result: NeedsResult, group: Any = None, labels: Mapping[str,
     competency (size grows with n). The dashed lines are the result's mean_cut and share_cut; the
     shaded upper-right quadrant is "high". ``group`` picks one value of the first grouping level;
     by default there is one panel per value (e.g. per sector)."""
+    check_lang(lang)
     s = result.summary
     if group is not None:
         try:
@@ -50,28 +52,11 @@ def priority_matrix(result: NeedsResult, group: Any = None, labels: Mapping[str,
     fig, axes = plt.subplots(nr, nc, figsize=(6.2 * nc, 4.6 * nr), squeeze=False, sharex=True, sharey=True)
     ymax = max(result.mean_cut + 0.5, float(np.nanmax(s["mean_gap"])) + 0.3) if len(s) else 2
     ymin = min(0, float(np.nanmin(s["mean_gap"])) - 0.2) if len(s) else 0
-    names = PRIORITY_LABELS[lang]
     for ax, key in zip(axes.flat, panels):
-        d0 = s[s[first] == key]
-        ax.add_patch(Rectangle((result.share_cut * 100, result.mean_cut), 110, 10, color="#ffebee", lw=0, zorder=0))
-        ax.axvline(result.share_cut * 100, color="#777777", ls="--", lw=1)
-        ax.axhline(result.mean_cut, color="#777777", ls="--", lw=1)
-        for p in ("high", "medium", "low"):
-            d = d0[d0["priority"] == p]
-            if len(d):
-                ax.scatter(d["share_gap"] * 100, d["mean_gap"], s=30 + 5 * np.sqrt(d["n"]),
-                           color=PRIORITY_COLOURS[p], edgecolor="white", zorder=3, label=names[p])
-        for _, r in d0.iterrows():
-            if r["priority"] == "low":
-                continue  # name the competencies that matter; low ones sit unlabelled near the origin
-            name = labels.get(r["competency"], r["competency"]) if labels else r["competency"]
-            ax.annotate(name, (r["share_gap"] * 100, r["mean_gap"]), xytext=(4, 3), textcoords="offset points",
-                        fontsize=7)
+        _priority_panel(ax, s[s[first] == key], result, labels, lang)
         ax.set_title(str(key) if len(result.by) else "", loc="left", fontsize=10)
-        ax.set_xlim(-3, 105)
         ax.set_ylim(ymin, ymax)
         ax.text(103, ymax - 0.05, _TXT[lang]["high"], ha="right", va="top", fontsize=8, color="#c62828")
-        ax.legend(fontsize=7, frameon=False, loc="lower right")
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     for ax in axes[-1]:
@@ -84,9 +69,30 @@ def priority_matrix(result: NeedsResult, group: Any = None, labels: Mapping[str,
     return fig
 
 
+def _priority_panel(ax, d0: pd.DataFrame, result: NeedsResult, labels: Mapping[str, str] | None, lang: str) -> None:
+    """One group's competencies over the cut-off lines, coloured by priority; low ones unlabelled."""
+    ax.add_patch(Rectangle((result.share_cut * 100, result.mean_cut), 110, 10, color="#ffebee", lw=0, zorder=0))
+    ax.axvline(result.share_cut * 100, color="#777777", ls="--", lw=1)
+    ax.axhline(result.mean_cut, color="#777777", ls="--", lw=1)
+    for p in ("high", "medium", "low"):
+        d = d0[d0["priority"] == p]
+        if len(d):
+            ax.scatter(d["share_gap"] * 100, d["mean_gap"], s=30 + 5 * np.sqrt(d["n"]),
+                       color=PRIORITY_COLOURS[p], edgecolor="white", zorder=3, label=PRIORITY_LABELS[lang][p])
+    for _, r in d0.iterrows():
+        if r["priority"] == "low":
+            continue  # name the competencies that matter; low ones sit unlabelled near the origin
+        name = labels.get(r["competency"], r["competency"]) if labels else r["competency"]
+        ax.annotate(name, (r["share_gap"] * 100, r["mean_gap"]), xytext=(4, 3), textcoords="offset points",
+                    fontsize=7)
+    ax.set_xlim(-3, 105)
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+
+
 def gap_heatmap(result: NeedsResult, labels: Mapping[str, str] | None = None, lang: str = "id",
                 title: str | None = None, value: str = "mean_gap") -> Figure:
     """Groups (rows) x competencies (columns) heat map of the mean gap (or another summary column)."""
+    check_lang(lang)
     s = result.summary[value].unstack("competency")
     s = s[[c for c in result.competencies if c in s.columns]]
     if labels:
@@ -109,6 +115,7 @@ def gap_heatmap(result: NeedsResult, labels: Mapping[str, str] | None = None, la
 
 def jp_histogram(jp: JPResult, lang: str = "id", title: str | None = None) -> Figure:
     """Histogram of JP per employee (and period) with the floor as a line."""
+    check_lang(lang)
     v = jp.per_employee["jp"].to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=(7, 3.6))
     bins = np.arange(0, max(float(np.nanmax(v)) if len(v) else 0, jp.floor) + 8, 4)

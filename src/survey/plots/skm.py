@@ -15,6 +15,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from .._checks import check_lang, renamed
 from ..errors import DataError
 from ..skm import GRADE_TABLES, IKMResult, grade
 
@@ -64,6 +65,7 @@ def _band_labels(ax, regime: str, scale: str, axis: str = "y") -> None:
 def unsur_bars(result: IKMResult, group: Any = None, lang: str = "id", title: str | None = None) -> Figure:
     """Horizontal bars of the NRR per unsur for one group, over the grade bands, with the group's
     IKM as a dashed line. Bars are coloured by the grade their NRR would get."""
+    check_lang(lang)
     nrr = result.nrr
     if group is None:
         if len(nrr) != 1:
@@ -95,11 +97,14 @@ def unsur_bars(result: IKMResult, group: Any = None, lang: str = "id", title: st
     return fig
 
 
-def ikm_trend(result: IKMResult, units: list | None = None, unit: str = "unit_id", wave: str = "wave",
+def ikm_trend(result: IKMResult, units: list | None = None, by: str = "unit_id", wave: str = "wave",
               wave_labels: Mapping[Any, str] | None = None, lang: str = "id", title: str | None = None,
-              max_lines: int = 12) -> Figure:
-    """IKM unit (25-100) across waves, one line per unit (or a single line when the result is
-    grouped by wave only), with the confidence band when there are few lines and the grade bands."""
+              max_lines: int = 12, *, unit: str | None = None) -> Figure:
+    """IKM unit (25-100) across waves, one line per value of ``by`` (formerly ``unit``; a single line
+    when the result is grouped by wave only), with the confidence band when there are few lines and
+    the grade bands. ``units`` picks the lines (default: the first ``max_lines``)."""
+    by = renamed("ikm_trend", "unit", unit, "by", by, "unit_id")
+    check_lang(lang)
     s = result.summary
     names = list(s.index.names)
     if wave not in names:
@@ -107,19 +112,13 @@ def ikm_trend(result: IKMResult, units: list | None = None, unit: str = "unit_id
     frame = s.reset_index()
     fig, ax = plt.subplots(figsize=(8, 4.2))
     _bands(ax, result.regime, "unit", axis="y")
-    if unit in names:
-        keep = units if units is not None else list(dict.fromkeys(frame[unit]))[:max_lines]
-        groups = [(u, frame[frame[unit] == u]) for u in keep]
+    if by in names:
+        keep = units if units is not None else list(dict.fromkeys(frame[by]))[:max_lines]
+        groups = [(u, frame[frame[by] == u]) for u in keep]
     else:
         groups = [(None, frame)]
     waves = sorted(frame[wave].dropna().unique())
-    pos = {w: i for i, w in enumerate(waves)}
-    for u, d in groups:
-        d = d.sort_values(wave)
-        x = d[wave].map(pos).to_numpy()
-        line, = ax.plot(x, d["ikm_unit"], marker="o", lw=1.8, label=u)
-        if len(groups) <= 3 and d["ci_low_unit"].notna().any():
-            ax.fill_between(x, d["ci_low_unit"], d["ci_high_unit"], color=line.get_color(), alpha=0.18, lw=0)
+    _trend_lines(ax, groups, waves, wave)
     ax.set_xticks(range(len(waves)), [str(wave_labels.get(w, w)) if wave_labels else str(w) for w in waves])
     lo = np.nanmin(frame["ci_low_unit"].fillna(frame["ikm_unit"])) if len(frame) else 25
     hi = np.nanmax(frame["ci_high_unit"].fillna(frame["ikm_unit"])) if len(frame) else 100
@@ -135,10 +134,22 @@ def ikm_trend(result: IKMResult, units: list | None = None, unit: str = "unit_id
     return fig
 
 
+def _trend_lines(ax, groups: list[tuple[Any, pd.DataFrame]], waves: list, wave: str) -> None:
+    """One line per group at the waves' positions; a band only when there are at most three lines."""
+    pos = {w: i for i, w in enumerate(waves)}
+    for u, d in groups:
+        d = d.sort_values(wave)
+        x = d[wave].map(pos).to_numpy()
+        line, = ax.plot(x, d["ikm_unit"], marker="o", lw=1.8, label=u)
+        if len(groups) <= 3 and d["ci_low_unit"].notna().any():
+            ax.fill_between(x, d["ci_low_unit"], d["ci_high_unit"], color=line.get_color(), alpha=0.18, lw=0)
+
+
 def heat_table(table: pd.DataFrame, regime: str = "2017", lang: str = "id", title: str | None = None,
                fmt: str = "{:.1f}", col_labels: Mapping[Any, str] | None = None) -> Figure:
     """A heat table of IKM unit values (rows e.g. kecamatan, columns e.g. waves), each cell coloured
     by its grade and annotated with its value; empty cells stay white."""
+    check_lang(lang)
     vals = table.to_numpy(dtype=float)
     edges = [25.0] + [e + 1e-9 for e in GRADE_TABLES[str(regime)]["unit"]] + [100.0 + 1e-9]
     cmap = ListedColormap([GRADE_COLOURS[g] for g in ("D", "C", "B", "A")]).with_extremes(bad="white")
@@ -168,6 +179,7 @@ def ranking_bars(ranking: pd.DataFrame, regime: str = "2017", lang: str = "id", 
                  title: str | None = None) -> Figure:
     """Horizontal bars of IKM unit per unit in rank order with CI whiskers over the grade bands;
     units with a sample below the Krejcie-Morgan size are hatched."""
+    check_lang(lang)
     r = ranking.sort_values("ikm_unit")
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(r) + 1.6))
     _bands(ax, regime, "unit", axis="x")

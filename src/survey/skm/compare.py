@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import as_list, check_confidence, check_lang
+from .._checks import as_list, check_confidence, check_lang, renamed
 from ..errors import DataError, ParameterError
 from ..results import Result
 from .grades import kinerja_label
@@ -66,15 +66,16 @@ def publication_table(result: IKMResult, group: Any = None, lang: str = "id") ->
     return pd.concat([tab.astype(object), footer.astype(object)])
 
 
-def priorities(result: IKMResult, unit: str | Sequence[str] = "unit_id", wave: str | None = "wave",
-               lang: str = "id") -> pd.DataFrame:
+def priorities(result: IKMResult, by: str | Sequence[str] = "unit_id", wave: str | None = "wave",
+               lang: str = "id", *, unit: str | Sequence[str] | None = None) -> pd.DataFrame:
     """The weakest unsur of every group and, across waves, the unsur that moved most.
 
         weakest = argmin_i NRR_i                      (ties go to the lower code)
         mover   = argmax_i |NRR_i,t - NRR_i,t-1|      (within a unit, consecutive waves)
 
-    The mover columns appear when ``wave`` is a grouping level of the result; they are NaN in a
-    unit's first wave. Missing data: an unsur nobody answered (NaN NRR) is never the weakest; a group
+    ``by`` names the unit level(s) within which waves are compared (formerly ``unit``). The mover
+    columns appear when ``wave`` is a grouping level of the result; they are NaN in a unit's first
+    wave. Missing data: an unsur nobody answered (NaN NRR) is never the weakest; a group
     without any NRR gets None.
 
     Examples
@@ -85,6 +86,7 @@ def priorities(result: IKMResult, unit: str | Sequence[str] = "unit_id", wave: s
     >>> p.loc[("KEL-02", 2), ["weakest", "weakest_label", "mover"]].tolist()
     ['U3', 'Completion time', 'U3']
     """
+    by = renamed("priorities", "unit", unit, "by", by, "unit_id")
     check_lang(lang)
     nrr = result.nrr
     labels = result.unsur[f"label_{lang}"]
@@ -97,7 +99,7 @@ def priorities(result: IKMResult, unit: str | Sequence[str] = "unit_id", wave: s
     out["weakest_label"] = [labels.get(c) if c else None for c in out["weakest"]]
     out["weakest_nrr"] = np.where(allnan, np.nan, vals[np.arange(len(vals)), weakest_i])
     if wave is not None and wave in (nrr.index.names or []):
-        d = _wave_changes(nrr, as_list(unit), wave)
+        d = _wave_changes(nrr, as_list(by), wave)
         dn = np.all(np.isnan(d), axis=1)
         mi = np.nanargmax(np.where(np.isnan(d), -np.inf, np.abs(d)), axis=1)
         out["mover"] = np.where(dn, None, codes[mi])
@@ -166,8 +168,9 @@ class ChangeResult(Result):
         return 1 - self.confidence
 
 
-def change(result: IKMResult, unit: str | Sequence[str] = "unit_id", wave: str = "wave",
-           confidence: float = 0.95, *, alpha: float | None = None) -> ChangeResult:
+def change(result: IKMResult, by: str | Sequence[str] = "unit_id", wave: str = "wave",
+           confidence: float = 0.95, *, unit: str | Sequence[str] | None = None,
+           alpha: float | None = None) -> ChangeResult:
     """Change in IKM between consecutive waves of each unit and whether it exceeds sampling noise.
 
         diff = IKM_t - IKM_(t-1),  se_diff = sqrt(se_t^2 + se_(t-1)^2),  z = diff / se_diff
@@ -175,8 +178,9 @@ def change(result: IKMResult, unit: str | Sequence[str] = "unit_id", wave: str =
     two-sided ``pvalue`` from the normal distribution, with the delta-method SEs of :func:`ikm`
     (independent respondent samples per wave). ``p_holm`` adjusts for testing every unit (Holm
     1979, Scand. J. Statist. 6:65-70); ``significant`` is ``p_holm < 1 - confidence``. Columns in
-    IKM-unit points too (``diff_unit`` = 25 diff). ``alpha`` (a significance level) is the deprecated
-    form of ``confidence``.
+    IKM-unit points too (``diff_unit`` = 25 diff). ``by`` names the unit level(s) whose consecutive
+    waves are compared (formerly ``unit``); ``alpha`` (a significance level) is the deprecated form
+    of ``confidence``.
 
     Missing data: a unit's first wave has no row; a wave whose SE is NaN (one respondent) gives a
     NaN z and p and is left out of the Holm adjustment.
@@ -192,12 +196,13 @@ def change(result: IKMResult, unit: str | Sequence[str] = "unit_id", wave: str =
     1  KEL-02     2     -15.13         True
     2  PKM-01     2       1.02        False
     """
+    by = renamed("change", "unit", unit, "by", by, "unit_id")
     if alpha is not None:
         warnings.warn("change(): 'alpha' (a significance level) is replaced by 'confidence' = 1 - alpha; "
                       "'alpha' will be removed in the next release", DeprecationWarning, stacklevel=2)
         confidence = 1 - alpha
     check_confidence(confidence)
-    units = as_list(unit)
+    units = as_list(by)
     names = list(result.summary.index.names or [])
     if wave not in names or any(u not in names for u in units):
         raise DataError(f"change() needs a result grouped by {units + [wave]}; it is grouped by {names}")
