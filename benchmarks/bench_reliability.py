@@ -1,4 +1,4 @@
-"""Speed of survey.reliability.alpha beside pingouin and R's psych (issue 4, point 9).
+"""Speed of survey.reliability.alpha beside pingouin and R's psych.
 
     .venv/bin/python benchmarks/bench_reliability.py                # 100,000 x 40, 1,000 resamples
     .venv/bin/python benchmarks/bench_reliability.py --rows 20000 --r  # smaller, and time psych too
@@ -8,8 +8,8 @@ the answers missing at random. Timed: the point estimate with item statistics (b
 ``--repeat`` runs) beside ``pingouin.cronbach_alpha`` (point estimate and Feldt interval; it has
 no bootstrap and no item statistics), and a 1,000-resample percentile bootstrap. With ``--r`` and
 Rscript installed, ``psych::alpha(x, n.iter = 1000)`` runs on the same CSV (its own timing, taken
-inside R, so R's start-up is excluded). Goals from the issue: bootstrap without missing values
-under 10 s; point estimate no slower than pingouin. Nothing is asserted: this prints figures.
+inside R, so R's start-up is excluded). Goals: bootstrap without missing values under 10 s;
+point estimate no slower than pingouin. Nothing is asserted: this prints figures.
 On a shared machine, time with ``--blas-threads 1`` as well and compare.
 """
 from __future__ import annotations
@@ -40,7 +40,6 @@ def make_data(rows: int, items: int, missing: float, seed: int) -> pd.DataFrame:
     if missing > 0:
         x[rng.random(x.shape) < missing] = np.nan
     return pd.DataFrame(x, columns=[f"X{i + 1}" for i in range(items)])
-
 
 
 def time_psych(csv: Path, n_iter: int) -> dict | None:
