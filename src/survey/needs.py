@@ -351,8 +351,17 @@ def recommend(result: NeedsResult, catalog: str | Path | Mapping | None = None, 
     The sector of a group is its ``sector`` level or column; trainings listed for that sector come
     first, then those under ``semua`` (every sector), without repeats. Competencies the catalogue
     lists for neither are reported with an empty training list, so a gap is never hidden.
-    Sorted by group, then priority score (largest first). Missing data: a group and competency
-    without any employee answering both levels has no priority and is never recommended.
+    Sorted by group, then priority score (largest first).
+
+        recommended when rank(priority) >= rank(min_priority)     (low < medium < high)
+
+    Missing data: a group and competency without any employee answering both levels has no
+    priority and is never recommended.
+
+    References
+    ----------
+    PP 11/2017 art. 203: competency development (classroom or not: ``klasikal``/``nonklasikal``)
+    planned from the competency gap; the trainings are those of the editable catalogue.
 
     Examples
     --------

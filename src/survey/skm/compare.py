@@ -78,6 +78,11 @@ def priorities(result: IKMResult, by: str | Sequence[str] = "unit_id", wave: str
     wave. Missing data: an unsur nobody answered (NaN NRR) is never the weakest; a group
     without any NRR gets None.
 
+    References
+    ----------
+    PermenPANRB 14/2017, Lampiran: the unit follows up its SKM (rencana tindak lanjut), starting
+    with the unsur of the lowest value.
+
     Examples
     --------
     >>> from survey import datasets, skm
@@ -123,6 +128,11 @@ def ranking(result: IKMResult, wave: Any = None, wave_col: str = "wave", min_n: 
     Rank 1 is the highest IKM; ties share the best rank (``method="min"``). Keeps n, mutu, the
     interval and, when a population was given, small_sample, so small samples stay visible in the
     table instead of being dropped. Groups with fewer than ``min_n`` respondents are left out.
+
+        rank_g = 1 + number of groups with IKM > IKM_g
+
+    Missing data: a group without an IKM (no valid answer) gets no rank and is listed last. The IKM
+    and its grade are those of PermenPANRB 14/2017 (or KepmenPAN 25/2004) computed by :func:`ikm`.
 
     Examples
     --------
