@@ -440,6 +440,17 @@ def test_ordinal_alpha_matches_psych(scale6):
         alpha(scale6, cor="polychoric", ci="bootstrap")
 
 
+def test_ordinal_alpha_item_statistics_describe_the_answers_with_complete_data(factors12):
+    # the scale statistics come from the polychoric matrix, but raw_r, mean and sd describe the raw
+    # answers, as with missing data; R: alpha(y[, 1:5]) gives raw.r, and sd is each item's SD
+    y = factors12.iloc[:, :5]
+    it = alpha(y, cor="polychoric").items
+    close(it["raw_r"], [0.778869198817700, 0.708838253268643, 0.752901506625697, 0.774704238904051,
+                        0.573539675779507])
+    close(it["sd"], y.astype(float).std().to_numpy(), 1e-12)
+    close(it["mean"], y.astype(float).mean().to_numpy(), 1e-12)
+
+
 def test_bivariate_normal_cdf_against_scipy():
     from scipy import stats as st
     from survey.reliability.polychoric import _bvn_cdf

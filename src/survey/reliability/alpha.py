@@ -419,12 +419,14 @@ def alpha(
     nsub, nvar = x.shape
 
     c, mu = _covariance(x, cols, any_nan, use, what)
+    c = c * np.outer(sign, sign)
+    c_answers = c  # describes the answers themselves, whatever `cor` says (item SDs, raw_r)
     notes: list[str] = []
     if cor == "polychoric":
         frame = data if use == "pairwise" else data.dropna()
         c, poly_notes = _polychoric(*_as_matrix(frame, "polychoric"))
+        c = c * np.outer(sign, sign)
         notes += poly_notes
-    c = c * np.outer(sign, sign)
     r = cov2cor(c)
 
     negative = [col for col, s in zip(cols, _first_pc_signs(r)) if s < 0]
@@ -436,7 +438,7 @@ def alpha(
     lo = hi = np.nan  # ends of the scale, used to reverse keyed items
     if keys:
         lo, hi = scale_range if scale_range is not None else (np.nanmin(x), np.nanmax(x))
-    item_mean, item_sd, mean_t, sd_t, raw_r = _score_statistics(x, c, mu, sign, lo, hi, use)
+    item_mean, item_sd, mean_t, sd_t, raw_r = _score_statistics(x, c_answers, mu, sign, lo, hi, use)
 
     tot = _alpha1(c, r)
     ase = float(np.sqrt(tot["q"] / nsub))
