@@ -160,3 +160,11 @@ def test_unit_argument_is_renamed_by_in_priorities_change_and_ikm_trend():
     plt.close(fig)
     with pytest.raises(ParameterError, match="lang"):
         ikm_trend(res, lang="xx")
+
+
+def test_unsur_weights_rule_is_named_weighting():
+    assert skm.unsur_weights(9, weighting="3dp") == 0.111
+    with pytest.warns(DeprecationWarning, match="'weights' is renamed 'weighting'"):
+        assert skm.unsur_weights(14, weights="3dp") == 0.071
+    with pytest.raises(ParameterError, match="weighting='4dp'"):
+        skm.ikm(_panel(), weighting="4dp", ci=None)

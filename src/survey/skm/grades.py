@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_choice, check_lang
+from .._checks import check_choice, check_lang, renamed
 from ..errors import DataError, ParameterError
 
 __all__ = ["GRADE_TABLES", "MUTU", "KINERJA", "grade", "kinerja_label", "unsur_weights", "krejcie_morgan"]
@@ -123,7 +123,7 @@ def grade_table(regime: str) -> dict[str, Any]:
                              f"got {regime!r}") from None
 
 
-def unsur_weights(k: int | np.ndarray, weights: str = "exact") -> Any:
+def unsur_weights(k: int | np.ndarray, weighting: str = "exact", *, weights: str | None = None) -> Any:
     """Weight of each of ``k`` equally weighted unsur.
 
         w = 1 / k            ("exact"; PermenPANRB 14/2017: 1/9, KepmenPAN 25/2004: 1/14)
@@ -131,7 +131,7 @@ def unsur_weights(k: int | np.ndarray, weights: str = "exact") -> Any:
     ``"3dp"``: 1/k rounded half-up to 3 decimals (0.111 for 9, 0.071 for 14), ``"2dp"``: to 2
     decimals (0.11, 0.07), as old reports printed and used them; these weights do not sum to 1
     (9 x 0.11 = 0.99), which is exactly why such reports differ from the exact IKM. ``k = 0`` gives
-    NaN.
+    NaN. ``weighting`` was called ``weights``.
 
     Examples
     --------
@@ -139,14 +139,15 @@ def unsur_weights(k: int | np.ndarray, weights: str = "exact") -> Any:
     >>> skm.unsur_weights(9, "3dp"), skm.unsur_weights(14, "3dp"), skm.unsur_weights(9, "2dp")
     (0.111, 0.071, 0.11)
     """
-    check_choice("weights", weights, ("exact", "3dp", "2dp"))
+    weighting = renamed("unsur_weights", "weights", weights, "weighting", weighting, "exact")
+    check_choice("weighting", weighting, ("exact", "3dp", "2dp"))
     k = np.asarray(k, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         w = np.where(k > 0, 1.0 / k, np.nan)
-    if weights == "exact":
+    if weighting == "exact":
         out = w
     else:
-        d = 10 ** (3 if weights == "3dp" else 2)
+        d = 10 ** (3 if weighting == "3dp" else 2)
         out = np.floor(w * d + 0.5 + 1e-9) / d  # half-up, as a report writer rounds
     return out.item() if out.ndim == 0 else out
 

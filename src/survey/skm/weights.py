@@ -6,28 +6,28 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._checks import check_choice
 from ..errors import DataError, ParameterError
 from .grades import unsur_weights
 
 
-def base_weights(weights: str | Mapping[str, float], codes: list[str]) -> str | dict[str, float]:
+def base_weights(weighting: str | Mapping[str, float], codes: list[str]) -> str | dict[str, float]:
     """A weight rule name ("exact", "3dp", "2dp") as is, or a checked mapping in unsur order."""
-    if isinstance(weights, str):
-        unsur_weights(len(codes), weights)  # validates the name
-        return weights
-    if not isinstance(weights, Mapping):
-        raise ParameterError("weights must be 'exact', '3dp', '2dp' or a mapping unsur -> weight")
-    w = {str(k): float(v) for k, v in weights.items()}
+    if isinstance(weighting, str):
+        return check_choice("weighting", weighting, ("exact", "3dp", "2dp"))
+    if not isinstance(weighting, Mapping):
+        raise ParameterError("weighting must be 'exact', '3dp', '2dp' or a mapping unsur -> weight")
+    w = {str(k): float(v) for k, v in weighting.items()}
     unknown = sorted(set(w) - set(codes))
     missing = [c for c in codes if c not in w]
     if unknown or missing:
-        raise DataError(f"weights mapping must give every unsur a weight: unknown {unknown}, missing {missing}")
+        raise DataError(f"the weighting mapping must give every unsur a weight: unknown {unknown}, missing {missing}")
     if any(v < 0 or not math.isfinite(v) for v in w.values()):
-        raise DataError(f"weights must be non-negative numbers, got {w}")
+        raise DataError(f"unsur weights must be non-negative numbers, got {w}")
     total = sum(w.values())
     if abs(total - 1) > 1e-6:
-        raise DataError(f"weights must sum to 1 (PermenPANRB 14/2017), they sum to {total:.6g}; "
-                        "use weights='3dp' or '2dp' to reproduce reports that used rounded 1/9 weights")
+        raise DataError(f"unsur weights must sum to 1 (PermenPANRB 14/2017), they sum to {total:.6g}; "
+                        "use weighting='3dp' or '2dp' to reproduce reports that used rounded 1/9 weights")
     return {c: w[c] for c in codes}  # in unsur order: the arrays below are indexed by position
 
 
