@@ -627,6 +627,18 @@ def test_likert_legend_with_one_scale_per_item():
     plt.close(fig)
 
 
+def test_plots_refuse_an_unknown_language():
+    from survey import load_instrument
+    from survey.errors import ParameterError
+    from survey.plots.reliability import item_labels, likert_bars
+    inst = load_instrument("training_reaction")
+    df = pd.DataFrame({"REL1": [1, 5], "REL2": [2, 4]}, dtype="Int64")
+    with pytest.raises(ParameterError, match="lang='fr'"):
+        likert_bars(df, instrument=inst, lang="fr")
+    with pytest.raises(ParameterError, match="lang='EN'"):
+        item_labels(inst, ["REL1"], lang="EN")
+
+
 def test_correlation_heatmap_shows_lower_triangle():
     import matplotlib.pyplot as plt
     from survey.plots.reliability import correlation_heatmap

@@ -14,6 +14,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from .._checks import check_lang
 from ..errors import DataError
 
 __all__ = ["likert_bars", "correlation_heatmap", "item_labels"]
@@ -21,7 +22,10 @@ __all__ = ["likert_bars", "correlation_heatmap", "item_labels"]
 
 def item_labels(instrument, items: Sequence[str], lang: str | None = None, width: int = 45,
                 mark_reverse: bool = True) -> dict[str, str]:
-    """``{item: "NAME  label"}`` wrapped to ``width`` characters; reverse-keyed items get "(R)"."""
+    """``{item: "NAME  label"}`` wrapped to ``width`` characters; reverse-keyed items get "(R)".
+    ``lang`` is ``"id"`` or ``"en"``; ``None`` takes the instrument's default language."""
+    if lang is not None:
+        check_lang(lang)
     out = {}
     for name in items:
         it = instrument.item(name)
@@ -49,8 +53,11 @@ def likert_bars(
     reverse-keyed item leans the other way (its label says "(R)" when ``instrument`` is given).
 
     ``options`` maps answer values to labels (low to high); with ``instrument`` they come from the
-    first item's scale in ``lang``, else they are the sorted observed values.
+    first item's scale in ``lang`` (``"id"`` or ``"en"``; ``None``: the instrument's default),
+    else they are the sorted observed values.
     """
+    if lang is not None:
+        check_lang(lang)
     items = list(items if items is not None else data.columns)
     missing = [i for i in items if i not in data.columns]
     if missing:
