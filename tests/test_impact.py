@@ -229,7 +229,7 @@ def test_wild_matches_wildboottest_full_enumeration(panel):
     # cluster=codes, param='tp', weights_type='rademacher') -> statistic 0.460929, p-value 0.666016
     # (= 682/1024).
     r = im.did(panel, "y", "treated", "post", cluster="unit", controls=["x"], se="wild", n_boot=2000,
-               weights="rademacher")
+               boot_weights="rademacher")
     assert r.pvalue == pytest.approx(682 / 1024, abs=1e-12)
     assert r.att / r.se == pytest.approx(0.460929, abs=1e-6)
     assert "1024 draws" in r.inference
@@ -243,7 +243,7 @@ def test_twfe_wild_with_absorbed_unit_effects_matches_dummies(panel):
     # Unit effects absorbed by demeaning must give the bootstrap of the full dummy model.
     # wildboottest 0.3.2 on smf.ols('y ~ D + C(unit) + C(time)', p), B=2000 (full enumeration),
     # cluster=unit codes, param='D' -> statistic 0.614894, p-value 0.603516 (= 618/1024)
-    r = im.twfe(panel, "y", "unit", "time", "D", cluster="unit", se="wild", n_boot=2000, weights="rademacher")
+    r = im.twfe(panel, "y", "unit", "time", "D", cluster="unit", se="wild", n_boot=2000, boot_weights="rademacher")
     assert r.pvalue == pytest.approx(618 / 1024, abs=1e-12)
     assert r.att / r.se == pytest.approx(0.614894, abs=1e-6)
 

@@ -203,7 +203,7 @@ def test_default_seed_is_the_shared_one(panel):
 @pytest.mark.parametrize("call, match", [
     (lambda p: impact.did(p, "y", "treated", "post", se="xyz"), "se='xyz' is not allowed"),
     (lambda p: impact.twfe(p, "y", "unit", "wave", "D", se="xyz"), "se='xyz' is not allowed"),
-    (lambda p: impact.did(p, "y", "treated", "post", cluster="unit", se="wild", weights="gauss"), "weights='gauss'"),
+    (lambda p: impact.did(p, "y", "treated", "post", cluster="unit", se="wild", boot_weights="gauss"), "boot_weights=.gauss."),
     (lambda p: impact.event_study(p, "y", "unit", "wave", "first_treated", se="wild"), "tests one coefficient"),
     (lambda p: impact.ancova(p, "y", "D", "x", cov_type="HC9"), "cov_type='HC9'"),
     (lambda p: impact.ordinal(p, "item ~ x", distr="cauchit"), "distr='cauchit'"),

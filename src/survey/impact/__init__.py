@@ -17,6 +17,12 @@ at different times. One module per task:
 - ``design``: :func:`mde`, :func:`clusters_needed`, :func:`icc` - design and power for cluster designs.
 - ``panels``: :func:`unit_wave_means`, :func:`adoption_waves` - panels from employee answers and
   training records.
+- :func:`ordered_item` - Likert answers read as label text, as an ordered Categorical in the order of
+  the instrument's scale.
+
+Formulas keep category order: an ordered Categorical outcome is modelled in its order, a Categorical
+predictor keeps its first category as the reference level. ``weights`` is always a column of
+observation weights (as R's ``lm(weights=)``).
 
 Every function takes a DataFrame and returns a frozen :class:`~survey.results.Result`. Rows with a
 missing value in any variable a model uses are dropped (listwise); the result reports how many
@@ -34,6 +40,7 @@ import warnings
 from ._common import FEW_CLUSTERS
 from .design import ICCResult, clusters_needed, icc, mde
 from .did import DiDResult, EventStudyResult, did, event_study, twfe
+from ._formula import ordered_item
 from .effects import AncovaResult, PrePostResult, WelchResult, ancova, prepost, welch
 from .mediation import MediationResult, mediation
 from .models import MixedResult, OrdinalResult, mixed, ordinal
@@ -44,7 +51,7 @@ __all__ = [
     "PrePostResult", "prepost", "AncovaResult", "ancova", "WelchResult", "welch", "DiDResult", "did",
     "twfe", "EventStudyResult", "event_study", "StaggeredResult", "staggered", "MixedResult", "mixed",
     "OrdinalResult", "ordinal", "MediationResult", "mediation", "mde", "clusters_needed", "ICCResult",
-    "icc", "unit_wave_means", "adoption_waves", "FEW_CLUSTERS",
+    "icc", "unit_wave_means", "adoption_waves", "ordered_item", "FEW_CLUSTERS",
 ]
 
 # Old class names, importable for one more release.

@@ -74,25 +74,6 @@ def complete(data: pd.DataFrame, columns: Sequence[str | None]) -> tuple[pd.Data
     return data.loc[keep], int((~keep).sum())
 
 
-def plain(sub: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """Copy with nullable pandas dtypes (Int64, boolean, string) turned into numpy ones.
-
-    patsy (statsmodels formulas) cannot read the nullable integer columns that read_responses
-    returns; after dropping missing rows they convert losslessly.
-    """
-    out = sub.copy()
-    for c in dict.fromkeys(columns):
-        if c not in out.columns:
-            continue
-        dt = out[c].dtype
-        if isinstance(dt, pd.api.extensions.ExtensionDtype):
-            if pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt):
-                out[c] = out[c].astype(float)
-            else:
-                out[c] = out[c].astype(object)
-    return out
-
-
 def formula_columns(formula: str, data: pd.DataFrame) -> list[str]:
     """Data columns a formula mentions (also inside C(...), np.log(...), I(...))."""
     import patsy

@@ -17,7 +17,7 @@ from ..errors import DataError, ParameterError
 from ._common import cluster_codes, group_sum, two_sided
 
 SE_TYPES = ("classical", "hc1", "cluster", "cr2", "wild")
-WILD_WEIGHTS = ("auto", "webb", "rademacher")
+WILD_WEIGHTS = ("auto", "webb", "rademacher", "mammen")
 
 
 @dataclasses.dataclass
@@ -47,14 +47,23 @@ def default_se(se: str | None, cluster: str | None) -> str:
 
 def ols(y: np.ndarray, X: np.ndarray, names: list[str], se: str, clusters: np.ndarray | None,
         k_absorbed: int = 0, target: int | None = None, confidence: float = 0.95,
-        n_boot: int = 9999, seed: int | None = None, weights: str = "auto") -> Fit:
-    """OLS of y on X with the requested inference.
+        n_boot: int = 9999, seed: int | None = None, boot_weights: str = "auto",
+        w: np.ndarray | None = None, units: np.ndarray | None = None) -> Fit:
+    """OLS (WLS with observation weights ``w``) of y on X with the requested inference.
 
-    ``k_absorbed`` counts fixed effects removed from X beforehand by within-transformation; they
-    enter the degrees of freedom (as lm with dummies does). Cluster-robust types need those fixed
-    effects nested within the clusters. ``target`` is the coefficient the wild bootstrap tests.
+    ``k_absorbed`` counts fixed effects removed from X beforehand by (weighted) within-transformation;
+    they enter the degrees of freedom (as lm with dummies does) and ``units`` holds their codes (CR2
+    with weights needs them). Cluster-robust types need those fixed effects nested within the
+    clusters. ``target`` is the coefficient the wild bootstrap tests.
+
+    With weights every estimator is lm(weights = w)'s: the fit, classical, HC1 and CR1 are OLS of
+    sqrt(w) y on sqrt(w) X; CR2 follows clubSandwich (working variance I, weights W).
     """
     n, k = X.shape
+    Xo, e_orig = X, None
+    if w is not None:
+        sw = np.sqrt(w)
+        y, X = y * sw, X * sw[:, None]
     M = _inverse_gram(X, names)
     beta = M @ (X.T @ y)
     e = y - X @ beta
@@ -64,18 +73,23 @@ def ols(y: np.ndarray, X: np.ndarray, names: list[str], se: str, clusters: np.nd
     # clusters are counted whatever the inference, so the few-cluster warning also reaches
     # classical and HC1 fits of clustered data (where it matters most)
     codes, G = cluster_codes(clusters) if clusters is not None else (None, None)
-    V, df, label = _vcov(se, X, e, M, n, K, codes, G)
+    if w is not None and se == "cr2":
+        e_orig = e / np.sqrt(w)
+    V, df, label = _vcov(se, X, e, M, n, K, codes, G, weighted=(Xo, e_orig, w, units))
     bse = np.sqrt(np.diag(V))
+    if w is not None:
+        label += "; weighted (WLS)"
     fit = Fit(names=list(names), beta=beta, vcov=V, se=bse, df=df, n=n, k_total=K, n_clusters=G,
-              inference=label, resid=e, se_type=se)
+              inference=label, resid=e if w is None else e / np.sqrt(w), se_type=se)
     if se == "wild":
         if target is None:
             raise ParameterError("se='wild' needs the coefficient to test.")
-        kind = _webb_or_rademacher(weights, G)
+        kind = _wild_kind(boot_weights, G)
         fit.wild = _wild(y, X, M, codes, G, target, confidence, n_boot, seed, kind,
                          float(beta[target]), float(bse[target]))
         fit.inference = (f"wild cluster bootstrap-t, restricted (WCR), {kind} weights, "
-                         f"{fit.wild['draws']} draws ({G} clusters); CI by test inversion")
+                         f"{fit.wild['draws']} draws ({G} clusters); CI by test inversion"
+                         + ("; weighted (WLS)" if w is not None else ""))
     return fit
 
 
@@ -95,7 +109,8 @@ def _inverse_gram(X: np.ndarray, names: list[str]) -> np.ndarray:
 
 
 def _vcov(se: str, X: np.ndarray, e: np.ndarray, M: np.ndarray, n: int, K: int,
-          codes: np.ndarray | None, G: int | None) -> tuple[np.ndarray, np.ndarray, str]:
+          codes: np.ndarray | None, G: int | None, weighted: tuple = (None, None, None, None),
+          ) -> tuple[np.ndarray, np.ndarray, str]:
     """Variance of the coefficients, their degrees of freedom and a label of the inference."""
     k = X.shape[1]
     if se == "classical":
@@ -114,7 +129,8 @@ def _vcov(se: str, X: np.ndarray, e: np.ndarray, M: np.ndarray, n: int, K: int,
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(G + 1))
         idx = [order[bounds[g]:bounds[g + 1]] for g in range(G)]
-        V, df = _cr2(X, e, M, idx)
+        Xo, eo, w, units = weighted
+        V, df = _cr2(X, e, M, idx) if w is None else _cr2_weighted(Xo, eo, w, units, idx)
         return V, df, f"CR2 Bell-McCaffrey ({G} clusters), Satterthwaite df"
     scores = group_sum(X * e[:, None], codes, G)
     adj = G / (G - 1) * (n - 1) / (n - K)
@@ -163,8 +179,66 @@ def _cr2(X: np.ndarray, e: np.ndarray, M: np.ndarray, idx: list[np.ndarray]) -> 
     return V, df
 
 
-def _webb_or_rademacher(weights: str, G: int) -> str:
-    check_choice("weights", weights, WILD_WEIGHTS)
+def _cr2_weighted(X: np.ndarray, e: np.ndarray, w: np.ndarray, units: np.ndarray | None,
+                  idx: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """CR2 variance and Satterthwaite df of a weighted fit, as clubSandwich for lm(weights = w).
+
+    clubSandwich takes the working variance Phi = I (not 1/w) and the weights W: with the full hat
+    matrix H = U (U'WU)^-1 U'W, G_g = I - H_gg - H_gg' + (H H')_gg, A_g = G_g^(+1/2) and
+    V = M (sum_g X_g'W_g A_g e_g e_g'A_g W_g X_g) M, M = (X'WX)^-1. ``X`` and ``e`` are on the
+    original scale; X is within-transformed (weighted) when unit fixed effects are absorbed, and
+    their part of H, P_D = D (D'WD)^-1 D'W, is block-diagonal within the clusters (units nested in
+    clusters), so everything is computed cluster by cluster. Satterthwaite df for coefficient j:
+    v_g = (I - H)' a_g with a_g = A_g W_g X_g M e_j, P_gh = v_g'v_h, df = tr(P)^2 / sum(P^2)
+    (clubSandwich's get_P_array with Phi = I). Reference: Pustejovsky & Tipton (2018), JBES 36:672.
+    """
+    w = w / w.mean()  # clubSandwich's scaling; the results do not depend on it
+    k = X.shape[1]
+    WX = X * w[:, None]
+    M = np.linalg.inv(X.T @ WX)
+    XW2X = WX.T @ WX
+    Om = M @ XW2X @ M
+    meat = np.zeros((k, k))
+    A, PD = [], []
+    for ix in idx:
+        ng = len(ix)
+        Xg, wg = X[ix], w[ix]
+        Hx = Xg @ M @ WX[ix].T
+        P = np.zeros((ng, ng))
+        if units is not None:
+            ug = units[ix]
+            for u in np.unique(ug):
+                m = ug == u
+                P[np.ix_(m, m)] = wg[m][None, :] / wg[m].sum()
+        H = P + Hx
+        # (H H')_gg = P P' + P W X M X' + X M X' W P' + X M X'W^2X M X' (blocks of cluster g)
+        cross = P @ (WX[ix] @ M @ Xg.T)
+        Gg = np.eye(ng) - H - H.T + P @ P.T + cross + cross.T + Xg @ Om @ Xg.T
+        Ag = _inv_sqrt_psd((Gg + Gg.T) / 2)
+        A.append(Ag)
+        PD.append(P)
+        s = WX[ix].T @ (Ag @ e[ix])
+        meat += np.outer(s, s)
+    V = M @ meat @ M
+    df = np.empty(k)
+    for j in range(k):
+        mj = M[:, j]
+        C, R, Q = [], [], []
+        for g, ix in enumerate(idx):
+            a = A[g] @ (WX[ix] @ mj)
+            c = a - PD[g].T @ a
+            C.append(c @ c)
+            R.append(WX[ix].T @ c)
+            Q.append(M @ (X[ix].T @ a))
+        R, Q = np.array(R), np.array(Q)
+        gram = -R @ Q.T - Q @ R.T + Q @ XW2X @ Q.T
+        gram[np.diag_indices_from(gram)] += np.array(C)
+        df[j] = np.trace(gram) ** 2 / np.sum(gram ** 2)
+    return V, df
+
+
+def _wild_kind(weights: str, G: int) -> str:
+    check_choice("boot_weights", weights, WILD_WEIGHTS)
     if weights == "auto":
         # Rademacher has only 2^G distinct draws; Webb's six-point weights fix that for few clusters
         # (Webb 2023). 2^12 = 4096 < 9,999 draws.
@@ -179,6 +253,11 @@ def _draws(kind: str, G: int, n_boot: int, seed: int | None) -> np.ndarray:
     gen = rng(seed)
     if kind == "rademacher":
         return gen.choice([-1.0, 1.0], size=(G, n_boot))
+    if kind == "mammen":
+        # Mammen (1993): -(sqrt5 - 1)/2 with probability (sqrt5 + 1)/(2 sqrt5), else (sqrt5 + 1)/2
+        r5 = math.sqrt(5.0)
+        low = gen.random((G, n_boot)) < (r5 + 1) / (2 * r5)
+        return np.where(low, -(r5 - 1) / 2, (r5 + 1) / 2)
     vals = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
     return vals[gen.integers(0, 6, size=(G, n_boot))]
 

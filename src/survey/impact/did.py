@@ -3,6 +3,7 @@ classical, HC1, cluster (CR1), CR2 or wild cluster bootstrap inference."""
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,8 @@ from .._checks import DEFAULT_SEED, check_positive_int, renamed, require_columns
 from ..errors import DataError, ParameterError
 from ..results import Result
 from ._common import binary, cluster_codes, complete, confidence_level, few_cluster_warnings, group_sum, numeric
-from ._ols import Fit, coef_table, default_se, ols
+from ._formula import controls_matrix, observation_weights, refuse_random
+from ._ols import WILD_WEIGHTS, Fit, coef_table, default_se, ols
 
 __all__ = ["DiDResult", "did", "twfe", "EventStudyResult", "event_study"]
 
@@ -41,6 +43,32 @@ class DiDResult(Result):
     model: Any = dataclasses.field(repr=False, compare=False, default=None)
 
 
+def split_weights(where: str, data: pd.DataFrame, weights: str | None, boot_weights: str) -> tuple[str | None, str]:
+    """Observation weights and the wild weight type, honouring the old meaning of ``weights``.
+
+    ``weights`` used to be the wild bootstrap's weight type; a wild type that is not a column of
+    the data still works for one release, with a DeprecationWarning.
+    """
+    if isinstance(weights, str) and weights in WILD_WEIGHTS and weights not in data.columns:
+        warnings.warn(f"{where}(): weights={weights!r} as the wild bootstrap's weight type is renamed "
+                      f"boot_weights={weights!r}; 'weights' now names a column of observation weights "
+                      f"(as lm(weights=)). The old use will be removed in the next release.",
+                      DeprecationWarning, stacklevel=3)
+        if boot_weights != "auto" and boot_weights != weights:
+            raise ParameterError(f"{where}(): give 'boot_weights' only (weights={weights!r} was given too, "
+                                 f"with another value)")
+        return None, weights
+    return weights, boot_weights
+
+
+def _drop_zero_weights(sub: pd.DataFrame, w: np.ndarray | None) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Rows of weight zero leave the fit (lm gives them no residual degree of freedom either)."""
+    if w is None or (w > 0).all():
+        return sub, w
+    keep = w > 0
+    return sub.loc[keep], w[keep]
+
+
 def _did_result(fit: Fit, term: str, confidence: float, dropped: int) -> DiDResult:
     table = coef_table(fit, confidence)
     row = table.loc[term]
@@ -57,9 +85,9 @@ def _did_result(fit: Fit, term: str, confidence: float, dropped: int) -> DiDResu
 
 
 def did(data: pd.DataFrame, outcome: str, treated: str, post: str, cluster: str | None = None,
-        controls: Sequence[str] = (), se: str | None = None, *, confidence: float = 0.95,
-        n_boot: int = 9999, seed: int | None = DEFAULT_SEED, weights: str = "auto",
-        alpha: float | None = None, B: int | None = None) -> DiDResult:
+        controls: Sequence[str] = (), se: str | None = None, *, weights: str | None = None,
+        confidence: float = 0.95, n_boot: int = 9999, seed: int | None = DEFAULT_SEED,
+        boot_weights: str = "auto", alpha: float | None = None, B: int | None = None) -> DiDResult:
     """Canonical 2x2 difference in differences: ``outcome ~ 1 + treated + post + treated:post + controls``.
 
     The ATT is the coefficient of ``treated:post`` (both 0/1). Inference (``se``):
@@ -70,13 +98,20 @@ def did(data: pd.DataFrame, outcome: str, treated: str, post: str, cluster: str 
     - ``"cr2"``: Bell-McCaffrey CR2 with Satterthwaite df (clubSandwich::coef_test, "CR2");
     - ``"wild"``: restricted wild cluster bootstrap-t (Cameron, Gelbach & Miller 2008), ``n_boot``
       draws from ``seed``, Webb six-point weights when G <= 12 (else Rademacher, enumerated when
-      2^G <= n_boot; ``weights`` chooses the wild weight type: "auto", "webb" or "rademacher");
-      p-value and CI by test inversion; ``se`` then still shows CR1.
+      2^G <= n_boot; ``boot_weights`` chooses the wild weight type: "auto", "webb", "rademacher"
+      or "mammen"); p-value and CI by test inversion; ``se`` then still shows CR1.
+
+    ``weights`` names a column of observation weights, as R's ``lm(weights=)``: weighted least
+    squares, and every standard error above is the one sandwich/clubSandwich give for that weighted
+    lm (CR2 with clubSandwich's working variance I). Rows of weight 0 leave the fit; negative weights
+    are an error. ``controls`` may be numbers or categories (a Categorical keeps its order and its first
+    category is the reference; text is ordered as R's factor() orders it).
 
     With fewer than 30 clusters ``.warnings`` names the inference and suggests cr2 or wild.
-    Old names still accepted for one release: ``alpha`` (confidence = 1 - alpha) and ``B`` (n_boot).
+    Old names still accepted for one release: ``alpha`` (confidence = 1 - alpha), ``B`` (n_boot) and
+    ``weights`` given a wild weight type (now ``boot_weights``).
 
-    Missing data: rows missing any used column are dropped (``n_dropped``).
+    Missing data: rows missing any used column (also the weight) are dropped (``n_dropped``).
 
     Examples
     --------
@@ -92,10 +127,12 @@ def did(data: pd.DataFrame, outcome: str, treated: str, post: str, cluster: str 
     # the deprecation helpers are called here, not in a shared helper, so the warning names the caller's line
     confidence = confidence_level(where, confidence, alpha)
     n_boot = check_positive_int("n_boot", renamed(where, "B", B, "n_boot", n_boot, 9999))
+    weights, boot_weights = split_weights(where, data, weights, boot_weights)
     se = default_se(se, cluster)
-    cols = [outcome, treated, post, *controls] + ([cluster] if cluster else [])
+    cols = [outcome, treated, post, *controls] + ([cluster] if cluster else []) + ([weights] if weights else [])
     require_columns(data, cols, where)
     sub, dropped = complete(data, cols)
+    sub, w = _drop_zero_weights(sub, observation_weights(sub, weights, where))
     d = binary(sub, treated, where).to_numpy()
     p = binary(sub, post, where).to_numpy()
     term = f"{treated}:{post}"
@@ -106,28 +143,31 @@ def did(data: pd.DataFrame, outcome: str, treated: str, post: str, cluster: str 
             f"separate it. Fix: use twfe(data, {outcome!r}, unit, time, {post!r}) or staggered(), or pass "
             f"a calendar post indicator shared by all units.")
     Xcols = {"Intercept": np.ones(len(sub)), treated: d, post: p, term: d * p}
-    for c in controls:
-        Xcols[c] = numeric(sub, c, where).to_numpy()
+    Xcols.update(controls_matrix(sub, controls, where))
     X = np.column_stack(list(Xcols.values()))
     y = numeric(sub, outcome, where).to_numpy()
     cl = sub[cluster].to_numpy() if cluster else None
     names = list(Xcols)
     fit = ols(y, X, names, se, cl, target=names.index(term), confidence=confidence, n_boot=n_boot,
-              seed=seed, weights=weights)
+              seed=seed, boot_weights=boot_weights, w=w)
     return _did_result(fit, term, confidence, dropped)
 
 
-def _demean(values: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
-    """Subtract group means (within transformation) from each column of ``values``."""
+def _demean(values: np.ndarray, codes: np.ndarray, G: int, w: np.ndarray | None = None) -> np.ndarray:
+    """Subtract group means (weighted ones with ``w``: the within transformation of WLS) from each column."""
     v = values if values.ndim == 2 else values[:, None]
-    sums = group_sum(v, codes, G)
-    counts = np.bincount(codes, minlength=G).astype(float)
+    if w is None:
+        sums = group_sum(v, codes, G)
+        counts = np.bincount(codes, minlength=G).astype(float)
+    else:
+        sums = group_sum(v * w[:, None], codes, G)
+        counts = np.bincount(codes, weights=w, minlength=G)
     out = v - (sums / counts[:, None])[codes]
     return out if values.ndim == 2 else out[:, 0]
 
 
 def _panel_design(sub: pd.DataFrame, unit: str, time: str, regressors: dict[str, np.ndarray],
-                  ) -> tuple[np.ndarray, list[str], np.ndarray, int, int]:
+                  w: np.ndarray | None = None) -> tuple[np.ndarray, list[str], np.ndarray, int, int]:
     """Regressors plus time dummies (first period omitted), unit fixed effects absorbed by demeaning.
 
     Unit fixed effects are absorbed (never built as dummies) so a million rows stay cheap; time
@@ -139,7 +179,7 @@ def _panel_design(sub: pd.DataFrame, unit: str, time: str, regressors: dict[str,
     tdum = {f"{time}[{t}]": (sub[time].to_numpy() == t).astype(float) for t in tvals[1:]}
     cols = {**regressors, **tdum}
     X = np.column_stack(list(cols.values()))
-    return _demean(X, ucodes, nu), list(cols), ucodes, nu, len(tvals)
+    return _demean(X, ucodes, nu, w), list(cols), ucodes, nu, len(tvals)
 
 
 def _check_nested(sub: pd.DataFrame, unit: str, cluster: str, se: str) -> None:
@@ -154,15 +194,18 @@ def _check_nested(sub: pd.DataFrame, unit: str, cluster: str, se: str) -> None:
 
 def twfe(data: pd.DataFrame, outcome: str, unit: str, time: str, treated: str,
          cluster: str | None = None, controls: Sequence[str] = (), se: str | None = None, *,
-         confidence: float = 0.95, n_boot: int = 9999, seed: int | None = DEFAULT_SEED,
-         weights: str = "auto", alpha: float | None = None, B: int | None = None) -> DiDResult:
+         weights: str | None = None, confidence: float = 0.95, n_boot: int = 9999,
+         seed: int | None = DEFAULT_SEED, boot_weights: str = "auto", alpha: float | None = None,
+         B: int | None = None) -> DiDResult:
     """Two-way fixed effects: ``outcome ~ treated + controls + unit FE + time FE``.
 
     ``treated`` is the 0/1 treatment indicator of the unit at that time (for staggered adoption:
     1 from the adoption wave on). Unit effects are absorbed by the within transformation; the
     degrees of freedom count them as lm with unit dummies does (k = regressors + units + periods - 1),
-    so classical, HC1 and CR1 equal lm + sandwich with factor(unit) + factor(time). Inference options
-    as :func:`did`; cluster defaults to ``unit`` when ``se`` asks for clustering.
+    so classical, HC1 and CR1 equal lm + sandwich with factor(unit) + factor(time). Inference options,
+    ``weights`` (observation weights; the within transformation is then weighted, so the fit is
+    lm(weights=) with unit dummies) and ``boot_weights`` as :func:`did`; cluster defaults to ``unit``
+    when ``se`` asks for clustering.
     Under staggered adoption with effects that change over time TWFE is a weighted average with
     possibly negative weights (Goodman-Bacon 2021): compare with :func:`staggered`.
 
@@ -183,22 +226,23 @@ def twfe(data: pd.DataFrame, outcome: str, unit: str, time: str, treated: str,
     # the deprecation helpers are called here, not in a shared helper, so the warning names the caller's line
     confidence = confidence_level(where, confidence, alpha)
     n_boot = check_positive_int("n_boot", renamed(where, "B", B, "n_boot", n_boot, 9999))
+    weights, boot_weights = split_weights(where, data, weights, boot_weights)
     if cluster is None and se in ("cluster", "cr2", "wild"):
         cluster = unit
     se = default_se(se, cluster)
-    cols = [outcome, unit, time, treated, *controls] + ([cluster] if cluster else [])
+    cols = [outcome, unit, time, treated, *controls] + ([cluster] if cluster else []) + ([weights] if weights else [])
     require_columns(data, cols, where)
     sub, dropped = complete(data, cols)
+    sub, w = _drop_zero_weights(sub, observation_weights(sub, weights, where))
     if cluster:
         _check_nested(sub, unit, cluster, se)
     regs = {treated: numeric(sub, treated, where).to_numpy()}
-    for c in controls:
-        regs[c] = numeric(sub, c, where).to_numpy()
-    X, names, ucodes, nu, _ = _panel_design(sub, unit, time, regs)
-    y = _demean(numeric(sub, outcome, where).to_numpy(), ucodes, nu)
+    regs.update(controls_matrix(sub, controls, where))
+    X, names, ucodes, nu, _ = _panel_design(sub, unit, time, regs, w)
+    y = _demean(numeric(sub, outcome, where).to_numpy(), ucodes, nu, w)
     cl = sub[cluster].to_numpy() if cluster else None
     fit = ols(y, X, names, se, cl, k_absorbed=nu, target=0, confidence=confidence, n_boot=n_boot,
-              seed=seed, weights=weights)
+              seed=seed, boot_weights=boot_weights, w=w, units=ucodes)
     return _did_result(fit, treated, confidence, dropped)
 
 
@@ -277,8 +321,8 @@ def _pretrend_test(fit: Fit, se: str) -> tuple[float, int, float, float]:
 
 def event_study(data: pd.DataFrame, outcome: str, unit: str, time: str, first_treated: str,
                 leads: int = 3, lags: int = 3, reference: int = -1, cluster: str | None = None,
-                controls: Sequence[str] = (), se: str | None = None, *, confidence: float = 0.95,
-                alpha: float | None = None) -> EventStudyResult:
+                controls: Sequence[str] = (), se: str | None = None, *, weights: str | None = None,
+                confidence: float = 0.95, alpha: float | None = None) -> EventStudyResult:
     """Dynamic TWFE: ``outcome ~ sum_e D_it^e + unit FE + time FE`` with event time e = time - first_treated.
 
     Dummies for e = -leads .. lags, except ``reference`` (default -1, the period before adoption);
@@ -288,9 +332,11 @@ def event_study(data: pd.DataFrame, outcome: str, unit: str, time: str, first_tr
     (F(q, n - k) otherwise; with ``se="cr2"`` the denominator df is the mean Satterthwaite df of
     the leads, an approximation to the HTZ test of Pustejovsky & Tipton 2018). Under heterogeneous
     effects across cohorts these coefficients can be contaminated (Sun & Abraham 2021);
-    :func:`staggered` does not have that problem.
+    :func:`staggered` does not have that problem. ``weights`` (observation weights) and categorical
+    ``controls`` as :func:`twfe`.
 
-    Missing data: rows missing outcome, unit or time are dropped; ``first_treated`` missing means never.
+    Missing data: rows missing outcome, unit, time, a control or the weight are dropped;
+    ``first_treated`` missing means never.
 
     Examples
     --------
@@ -315,21 +361,21 @@ def event_study(data: pd.DataFrame, outcome: str, unit: str, time: str, first_tr
     if se == "wild":
         raise ParameterError("event_study: se='wild' tests one coefficient; use 'cluster' or 'cr2' here, "
                              "and did()/twfe() with se='wild' for the pooled effect.")
-    cols = [outcome, unit, time, *controls] + ([cluster] if cluster else [])
+    cols = [outcome, unit, time, *controls] + ([cluster] if cluster else []) + ([weights] if weights else [])
     require_columns(data, cols + [first_treated], where)
     sub, dropped = complete(data, cols)
+    sub, w = _drop_zero_weights(sub, observation_weights(sub, weights, where))
     if cluster:
         _check_nested(sub, unit, cluster, se)
     g = pd.to_numeric(sub[first_treated], errors="coerce").to_numpy(dtype=float)
     g = np.where((g == 0) | ~np.isfinite(g), np.nan, g)
     rel = numeric(sub, time, where).to_numpy() - g
     regs = _event_dummies(rel, leads, lags, reference)
-    for c in controls:
-        regs[c] = numeric(sub, c, where).to_numpy()
-    X, names, ucodes, nu, _ = _panel_design(sub, unit, time, regs)
-    y = _demean(numeric(sub, outcome, where).to_numpy(), ucodes, nu)
+    regs.update(controls_matrix(sub, controls, where))
+    X, names, ucodes, nu, _ = _panel_design(sub, unit, time, regs, w)
+    y = _demean(numeric(sub, outcome, where).to_numpy(), ucodes, nu, w)
     cl = sub[cluster].to_numpy() if cluster else None
-    fit = ols(y, X, names, se, cl, k_absorbed=nu, confidence=confidence)
+    fit = ols(y, X, names, se, cl, k_absorbed=nu, confidence=confidence, w=w, units=ucodes)
     f, q, df2, pf = _pretrend_test(fit, se)
     return EventStudyResult(table=_event_table(fit, reference, confidence), pretrend_f=f, pretrend_df1=q,
                             pretrend_df2=df2, pretrend_p=pf, n=fit.n, n_dropped=dropped,

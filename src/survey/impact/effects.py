@@ -15,6 +15,7 @@ from .._checks import check_choice, require_columns
 from ..errors import DataError
 from ..results import Result
 from ._common import binary, complete, confidence_level, hedges_j, nct_ci, numeric, two_sided
+from ._formula import controls_matrix, observation_weights
 
 __all__ = ["PrePostResult", "prepost", "WelchResult", "welch", "AncovaResult", "ancova"]
 
@@ -250,16 +251,19 @@ class AncovaResult(Result):
 
 
 def ancova(data: pd.DataFrame, outcome: str, treated: str, baseline: str,
-           controls: Sequence[str] = (), cov_type: str = "HC3", *, confidence: float = 0.95,
-           alpha: float | None = None) -> AncovaResult:
+           controls: Sequence[str] = (), cov_type: str = "HC3", *, weights: str | None = None,
+           confidence: float = 0.95, alpha: float | None = None) -> AncovaResult:
     """ANCOVA: ``outcome ~ 1 + treated + baseline + controls`` by OLS with heteroskedasticity-robust SE.
 
     The effect is the coefficient of ``treated`` (0/1). ``cov_type`` is a statsmodels HC type:
     ``"HC3"`` (default; R sandwich::vcovHC's default, MacKinnon & White 1985), ``"HC1"``, ``"HC0"``
     or ``"HC2"``; t-based CIs with n - k df. Welch's t-test of the raw outcome with Cohen's d and
-    Hedges' g is reported beside it (``.welch``).
+    Hedges' g is reported beside it (``.welch``, unweighted). ``weights`` names a column of observation
+    weights: weighted least squares as R's ``lm(weights=)``, with the HC covariance sandwich::vcovHC
+    gives for it. ``controls`` may be numbers or categories (a Categorical keeps its order and its
+    first category is the reference level; text is ordered as R's factor() orders it).
 
-    Missing data: rows missing any of the variables are dropped (``n_dropped``).
+    Missing data: rows missing any of the variables (also the weight) are dropped (``n_dropped``).
 
     Examples
     --------
@@ -274,15 +278,20 @@ def ancova(data: pd.DataFrame, outcome: str, treated: str, baseline: str,
     where = "ancova"
     confidence = confidence_level(where, confidence, alpha)
     cov = check_choice("cov_type", str(cov_type).upper(), _HC_TYPES)
-    cols = [outcome, treated, baseline, *controls]
+    cols = [outcome, treated, baseline, *controls] + ([weights] if weights else [])
     require_columns(data, cols, where)
     sub, dropped = complete(data, cols)
+    w = observation_weights(sub, weights, where)
+    if w is not None and not (w > 0).all():
+        # zero weights leave the fit, as they get no residual degree of freedom in lm
+        sub, w = sub.loc[w > 0], w[w > 0]
     y = numeric(sub, outcome, where)
     X = pd.DataFrame({"const": 1.0, treated: binary(sub, treated, where),
                       baseline: numeric(sub, baseline, where)}, index=sub.index)
-    for c in controls:
-        X[c] = numeric(sub, c, where)
-    fit = sm.OLS(y, X).fit(cov_type=cov, use_t=True)
+    for name, col in controls_matrix(sub, controls, where).items():
+        X[name] = col
+    model = sm.OLS(y, X) if w is None else sm.WLS(y, X, weights=w)
+    fit = model.fit(cov_type=cov, use_t=True)
     ci = fit.conf_int(1 - confidence)
     table = pd.DataFrame({"coef": fit.params, "se": fit.bse, "t": fit.tvalues, "pvalue": fit.pvalues,
                           "ci_low": ci[0], "ci_high": ci[1]})

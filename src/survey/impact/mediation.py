@@ -11,6 +11,7 @@ from .._checks import DEFAULT_SEED, check_positive_int, require_columns
 from .._random import rng
 from ..results import Result
 from ._common import cluster_codes, complete, confidence_level, numeric
+from ._formula import controls_matrix
 
 __all__ = ["MediationResult", "mediation"]
 
@@ -74,7 +75,8 @@ def mediation(data: pd.DataFrame, treatment: str, mediator: str, outcome: str,
     controls for OLS). With linear models and no T x M interaction this is the natural indirect
     effect of Imai, Keele & Tingley (2010), Psychol. Methods 15:309. CIs: percentile bootstrap
     with ``n_boot`` resamples of rows, or of whole clusters when ``cluster`` is given (employees
-    nested in units), from ``seed``.
+    nested in units), from ``seed``. ``controls`` may be numbers or categories (a Categorical keeps
+    its order and its first category is the reference level; text is ordered as R's factor() does).
 
     Missing data: rows missing any variable are dropped (``n_dropped``).
 
@@ -97,7 +99,8 @@ def mediation(data: pd.DataFrame, treatment: str, mediator: str, outcome: str,
     t = numeric(sub, treatment, where).to_numpy()
     m = numeric(sub, mediator, where).to_numpy()
     y = numeric(sub, outcome, where).to_numpy()
-    C = np.column_stack([numeric(sub, c, where).to_numpy() for c in controls]) if controls else np.empty((len(t), 0))
+    cm = controls_matrix(sub, controls, where)
+    C = np.column_stack(list(cm.values())) if cm else np.empty((len(t), 0))
     one = np.ones(len(t))
 
     def estimate(ix: np.ndarray) -> tuple[float, float, float]:

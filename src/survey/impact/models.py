@@ -12,9 +12,10 @@ import pandas as pd
 from scipy import stats
 
 from .._checks import check_choice, require_columns
-from ..errors import DataError
+from ..errors import DataError, ParameterError
 from ..results import Result
-from ._common import complete, confidence_level, formula_columns, plain, two_sided
+from ._common import complete, confidence_level, formula_columns, two_sided
+from ._formula import (instrument_items, model_frame, observation_weights, refuse_random, split_random)
 
 __all__ = ["MixedResult", "mixed", "OrdinalResult", "ordinal"]
 
@@ -148,7 +149,7 @@ def mixed(data: pd.DataFrame, formula: str, groups: str, re_formula: str | None 
     require_columns(data, [groups], where)
     used = _mixed_columns(data, formula, re_formula, groups, where)
     sub, dropped = complete(data, used)
-    sub = plain(sub, used)
+    sub = model_frame(sub, used)
     if sub[groups].nunique() < 2:
         raise DataError(f"{where}: {groups!r} has fewer than 2 groups after dropping missing rows.")
     with warnings.catch_warnings():
@@ -190,20 +191,55 @@ class OrdinalResult(Result):
     model: Any = dataclasses.field(repr=False, compare=False, default=None)
 
 
-def _ordered_design(formula: str, data: pd.DataFrame, where: str) -> tuple[pd.Series, pd.DataFrame, list, int]:
-    """Ordered outcome, design without intercept, outcome levels and rows dropped."""
+def _ordered_outcome(s: pd.Series, yname: str, where: str) -> tuple[pd.Series, list, tuple[str, ...]]:
+    """The outcome as an ordered Categorical of its observed levels, the levels and any warning.
+
+    The order is the Categorical's own (an ordered Categorical), or the numeric order of numbers;
+    text with no known order is a DataError that says how to give one.
+    """
+    notes: tuple[str, ...] = ()
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        if not s.cat.ordered:
+            raise DataError(
+                f"{where}: outcome {yname!r} is an unordered Categorical, so the order of its levels "
+                f"{list(s.cat.categories)} is not known to be the answer order. Fix: "
+                f"data[{yname!r}] = data[{yname!r}].cat.as_ordered() after setting the categories low to "
+                f"high (.cat.reorder_categories([...])), or pass instrument= to order them by the item's scale.")
+        unused = [c for c in s.cat.categories if not (s == c).any()]
+        if unused:
+            notes = (f"Outcome levels nobody chose were left out: {unused}; the model has one threshold fewer "
+                     f"for each.",)
+        s = s.cat.remove_unused_categories()
+        return s, list(s.cat.categories), notes
+    if pd.api.types.is_bool_dtype(s.dtype):
+        s = s.astype(float)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        v = s.astype(float)
+        levels = sorted(pd.unique(v))
+        levels = [int(x) if float(x).is_integer() else x for x in levels]
+        return pd.Series(pd.Categorical(v.map(lambda x: int(x) if float(x).is_integer() else x),
+                                        categories=levels, ordered=True), index=s.index), levels, notes
+    shown = sorted(map(str, pd.unique(s)))[:6]
+    raise DataError(
+        f"{where}: outcome {yname!r} is text with no known order (values {shown}); alphabetical order would "
+        f"be wrong. Fix: pass instrument= (labels are ordered by the item's scale, see impact.ordered_item), "
+        f"or make it an ordered Categorical: data[{yname!r}] = pd.Categorical(data[{yname!r}], "
+        f"categories=[lowest, ..., highest], ordered=True).")
+
+
+def _ordered_design(formula: str, data: pd.DataFrame, where: str, weights: str | None, instrument: Any
+                    ) -> tuple[pd.Series, pd.DataFrame, list, int, np.ndarray | None, tuple[str, ...]]:
+    """Ordered outcome, design without intercept, outcome levels, rows dropped, weights, warnings."""
     import patsy
 
     desc = patsy.ModelDesc.from_formula(formula)
     yname = desc.lhs_termlist[0].factors[0].name()
-    require_columns(data, [yname], where)
+    require_columns(data, [yname] + ([weights] if weights else []), where)
     used = formula_columns(formula, data)
-    sub, dropped = complete(data, used)
-    sub = plain(sub, used)
-    yv = pd.to_numeric(sub[yname], errors="coerce")
-    if yv.isna().any():
-        yv = sub[yname]
-    levels = sorted(pd.unique(yv))
+    sub, dropped = complete(data, used + ([weights] if weights else []))
+    sub = model_frame(instrument_items(sub, used, instrument), used)
+    w = observation_weights(sub, weights, where)
+    y, levels, notes = _ordered_outcome(sub[yname], yname, where)
     if len(levels) < 3:
         raise DataError(f"{where}: {yname!r} has {len(levels)} observed levels; an ordinal model needs 3 "
                         f"or more (use a logistic model for two).")
@@ -213,8 +249,28 @@ def _ordered_design(formula: str, data: pd.DataFrame, where: str) -> tuple[pd.Se
     X = X.drop(columns=[c for c in X.columns if c == "Intercept"])
     if X.shape[1] == 0:
         raise DataError(f"{where}: the formula {formula!r} has no predictors.")
-    y = pd.Series(pd.Categorical(yv, categories=levels, ordered=True), index=sub.index)
-    return y, X, levels, dropped
+    return y, X, levels, dropped, w, notes
+
+
+def _weighted_ordered_model(y: pd.Series, X: pd.DataFrame, distr: str, w: np.ndarray | None) -> Any:
+    """OrderedModel, or (with weights) the same model whose log-likelihood is sum_i w_i l_i (polr's weights).
+
+    statsmodels has no weights here; its score and Hessian are numerical derivatives of ``loglike``,
+    so weighting ``loglike`` weights them too.
+    """
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    if w is None:
+        return OrderedModel(y, X, distr=distr)
+
+    class _Weighted(OrderedModel):
+        def loglike(self, params: np.ndarray) -> float:
+            return float(np.sum(w * self.loglikeobs(params)))
+
+        def score_obs_(self, params: np.ndarray) -> np.ndarray:  # pragma: no cover - unused by fit
+            return w[:, None] * super().score_obs_(params)
+
+    return _Weighted(y, X, distr=distr)
 
 
 def _fit_ordered(mod: Any, formula: str, where: str) -> Any:
@@ -242,18 +298,28 @@ def _threshold_se(res: Any, kx: int) -> np.ndarray:
     return np.sqrt(np.diag(J @ cov_th @ J.T))
 
 
-def ordinal(data: pd.DataFrame, formula: str, distr: str = "logit", *, confidence: float = 0.95,
-            alpha: float | None = None) -> OrdinalResult:
+def ordinal(data: pd.DataFrame, formula: str, distr: str = "logit", *, weights: str | None = None,
+            instrument: Any = None, confidence: float = 0.95, alpha: float | None = None) -> OrdinalResult:
     """Cumulative-link model for one Likert item: P(Y <= k) = F(theta_k - x'b).
 
     statsmodels OrderedModel, parameterised as R's MASS::polr and ordinal::clm (same sign of b).
     The design has no constant (the cutpoints play its role; OrderedModel rejects one), so the
     formula's intercept is removed. ``cutpoints`` are the thresholds theta_1 < ... < theta_{K-1}
     labelled "k|k+1" as R prints them (statsmodels stores the first one and log increments).
-    ``odds_ratios`` = exp(b) with Wald CIs (logit only). Outcome levels are the sorted observed values.
+    ``odds_ratios`` = exp(b) with Wald CIs (logit only).
+
+    Order of the outcome: an ordered Categorical's own order (as R's ordered factor), or the numeric
+    order of numbers. Text answers are ordered by the item's scale when ``instrument`` is given (see
+    :func:`ordered_item`); text with no known order, or an unordered Categorical, is a ``DataError``
+    (alphabetical order would silently be wrong). Levels nobody chose are left out, with a warning.
+    Categorical predictors keep their order, the first category being the reference level; R uses
+    polynomial contrasts for *ordered* factor predictors, here every Categorical gets treatment dummies
+    (write ``C(x, Poly)`` for R's coding). ``weights`` names a column of case weights: the
+    log-likelihood is sum_i w_i l_i, as ``polr(weights=)`` and ``clm(weights=)``.
+    A random term ``( ... | g)`` is an error (not yet fitted here).
     Reference: McCullagh (1980), J. R. Stat. Soc. B 42:109.
 
-    Missing data: rows missing the outcome or a predictor are dropped (``n_dropped``).
+    Missing data: rows missing the outcome, a predictor or the weight are dropped (``n_dropped``).
 
     Examples
     --------
@@ -265,13 +331,16 @@ def ordinal(data: pd.DataFrame, formula: str, distr: str = "logit", *, confidenc
     x        2.86    2.22     3.68
     D        3.29    1.83     5.92
     """
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-
     where = "ordinal"
     confidence = confidence_level(where, confidence, alpha)
     check_choice("distr", distr, DISTRIBUTIONS)
-    y, X, levels, dropped = _ordered_design(formula, data, where)
-    mod = OrderedModel(y, X, distr=distr)
+    fixed, terms = split_random(formula)
+    if terms:
+        raise ParameterError(f"{where}: random terms ({', '.join(t.text for t in terms)}) are not fitted yet by "
+                             f"ordinal(); fit the fixed-effects model without them, or a linear mixed model "
+                             f"with impact.mixed().")
+    y, X, levels, dropped, w, notes = _ordered_design(formula, data, where, weights, instrument)
+    mod = _weighted_ordered_model(y, X, distr, w)
     res = _fit_ordered(mod, formula, where)
     kx = X.shape[1]
     beta = res.params.iloc[:kx]
@@ -287,4 +356,4 @@ def ordinal(data: pd.DataFrame, formula: str, distr: str = "logit", *, confidenc
                         "ci_high": np.exp(beta + q * bse)}) if distr == "logit" else pd.DataFrame()
     return OrdinalResult(params=beta, bse=bse, cutpoints=pd.Series(cuts, index=labels), odds_ratios=orr,
                          llf=float(res.llf), n=int(res.nobs), n_dropped=dropped, distr=distr,
-                         confidence=confidence, table=table, model=res)
+                         confidence=confidence, table=table, model=res, warnings=notes)

@@ -1,0 +1,263 @@
+"""survey.impact against R on public reference data (tests/fixtures/impact/, see its README).
+
+Every number below was produced by the R call quoted beside it (R 4.2, MASS 7.3-58, ordinal,
+clubSandwich, sandwich, lme4, lmerTest, pwr) on exactly the CSV file the test reads. Tolerances:
+1e-6 for closed forms and for fits with R's tolerances tightened, 1e-4 for iterative fits.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survey import impact
+from survey.errors import DataError, ParameterError
+from survey.instrument import Instrument
+
+FIX = Path(__file__).parent / "fixtures" / "impact"
+
+
+# ---------------------------------------------------------------- MASS housing: category order
+
+def _housing() -> pd.DataFrame:
+    """MASS::housing with its factors as R has them: Sat ordered Low < Medium < High; Infl, Type,
+    Cont unordered with R's level order (Type: Tower, Apartment, Atrium, Terrace - not alphabetical)."""
+    h = pd.read_csv(FIX / "housing.csv")
+    h["Sat"] = pd.Categorical(h["Sat"], categories=["Low", "Medium", "High"], ordered=True)
+    h["Infl"] = pd.Categorical(h["Infl"], categories=["Low", "Medium", "High"])
+    h["Type"] = pd.Categorical(h["Type"], categories=["Tower", "Apartment", "Atrium", "Terrace"])
+    h["Cont"] = pd.Categorical(h["Cont"], categories=["Low", "High"])
+    return h
+
+
+# R: library(MASS)
+#    m <- polr(Sat ~ Infl + Type + Cont, weights = Freq, data = housing, Hess = TRUE,
+#              control = list(reltol = 1e-14, maxit = 1000))
+#    coef(m); m$zeta; logLik(m)
+POLR_COEF = [0.566393732589989, 1.288819088889644, -0.572349982513512, -0.366186352869961,
+             -1.091014630394162, 0.360283995955999]
+POLR_ZETA = [-0.496135108650537, 0.690708247960413]
+POLR_LLF = -1739.57464952947
+# R: library(ordinal); m2 <- clm(Sat ~ Infl + Type + Cont, weights = Freq, data = housing,
+#                               control = clm.control(gradTol = 1e-10)); sqrt(diag(vcov(m2)))
+#    (analytic Hessian; order here: coefficients, then thresholds)
+CLM_SE = [0.1046527813640073, 0.1271561445677395, 0.1192380085965915, 0.1551733320187922,
+          0.1514860185609598, 0.0955357950023712, 0.1248472428774513, 0.1254719378496490]
+HOUSING_TERMS = ["Infl[T.Medium]", "Infl[T.High]", "Type[T.Apartment]", "Type[T.Atrium]", "Type[T.Terrace]",
+                 "Cont[T.High]"]
+
+
+def test_housing_fixture_is_the_r_data():
+    h = _housing()
+    # R: nrow(housing); sum(housing$Freq)
+    assert len(h) == 72 and h["Freq"].sum() == 1681
+
+
+def test_ordinal_keeps_category_order_housing_polr():
+    h = _housing()
+    r = impact.ordinal(h, "Sat ~ Infl + Type + Cont", weights="Freq")
+    assert list(r.params.index) == HOUSING_TERMS  # the reference levels are R's: Low, Tower, Low
+    np.testing.assert_allclose(r.params.to_numpy(), POLR_COEF, rtol=1e-6)
+    assert list(r.cutpoints.index) == ["Low|Medium", "Medium|High"]
+    np.testing.assert_allclose(r.cutpoints.to_numpy(), POLR_ZETA, rtol=1e-6)
+    np.testing.assert_allclose(r.table["se"].to_numpy(), CLM_SE, rtol=1e-5)
+    assert r.llf == pytest.approx(POLR_LLF, abs=1e-6)
+    # case weights are frequencies: the same fit on one row per household
+    long = h.loc[h.index.repeat(h["Freq"])].reset_index(drop=True)
+    r2 = impact.ordinal(long, "Sat ~ Infl + Type + Cont")
+    np.testing.assert_allclose(r2.params.to_numpy(), POLR_COEF, rtol=1e-6)
+    assert r2.llf == pytest.approx(POLR_LLF, abs=1e-6)
+
+
+def test_ordinal_with_nullable_and_unused_categories():
+    h = _housing()
+    h["Type"] = h["Type"].cat.add_categories(["Kampung"])  # nobody lives there: dropped, as R's model frame
+    h["Freq"] = h["Freq"].astype("Int64")
+    r = impact.ordinal(h, "Sat ~ Infl + Type + Cont", weights="Freq")
+    np.testing.assert_allclose(r.params.to_numpy(), POLR_COEF, rtol=1e-6)
+
+
+def test_ordinal_text_outcome_needs_an_order():
+    h = _housing()
+    h["Sat"] = h["Sat"].astype(str)
+    with pytest.raises(DataError, match="no known order.*ordered=True"):
+        impact.ordinal(h, "Sat ~ Infl + Type + Cont", weights="Freq")
+    h["Sat"] = pd.Categorical(h["Sat"])  # unordered, alphabetical categories
+    with pytest.raises(DataError, match="unordered Categorical"):
+        impact.ordinal(h, "Sat ~ Infl + Type + Cont", weights="Freq")
+
+
+def _kepuasan() -> Instrument:
+    """A one-item instrument whose 3-point scale is the housing satisfaction scale, in two languages."""
+    return Instrument.model_validate({
+        "id": "kepuasan_rumah", "version": "1", "title": {"id": "Kepuasan", "en": "Satisfaction"},
+        "languages": {"id": "Bahasa Indonesia", "en": "English"}, "default_language": "id",
+        "scales": {"puas3": {"options": [
+            {"value": 1, "label": {"id": "Rendah", "en": "Low"}},
+            {"value": 2, "label": {"id": "Sedang", "en": "Medium"}},
+            {"value": 3, "label": {"id": "Tinggi", "en": "High"}}],
+            "missing": [{"value": 9, "label": {"id": "Tidak menjawab", "en": "No answer"}}]}},
+        "items": [{"name": "Sat", "scale": "puas3",
+                   "label": {"id": "Kepuasan dengan rumah", "en": "Satisfaction with housing"}}],
+    })
+
+
+def test_text_labelled_likert_item_is_ordered_by_the_instrument():
+    h = _housing()
+    inst = _kepuasan()
+    # the answers as a Google Forms export writes them: Indonesian words (alphabetical order
+    # Rendah < Sedang < Tinggi happens to be right, so mix in case and spaces and reorder the words)
+    words = {"Low": "rendah", "Medium": " SEDANG ", "High": "Tinggi"}
+    h["Sat"] = h["Sat"].astype(str).map(words)
+    s = impact.ordered_item(h, "Sat", inst)
+    assert list(s.cat.categories) == ["Rendah", "Sedang", "Tinggi"] and s.cat.ordered
+    r = impact.ordinal(h, "Sat ~ Infl + Type + Cont", weights="Freq", instrument=inst)
+    np.testing.assert_allclose(r.params.to_numpy(), POLR_COEF, rtol=1e-6)
+    assert list(r.cutpoints.index) == ["Rendah|Sedang", "Sedang|Tinggi"]
+    # English labels, whose alphabetical order (High < Low < Medium) is wrong
+    h["Sat"] = _housing()["Sat"].astype(str)
+    r = impact.ordinal(h, "Sat ~ Infl + Type + Cont", weights="Freq", instrument=inst)
+    np.testing.assert_allclose(r.cutpoints.to_numpy(), POLR_ZETA, rtol=1e-6)
+    assert list(r.cutpoints.index) == ["Low|Medium", "Medium|High"]
+    # the missing code and blanks are NA (dropped); a word that is no answer is named
+    h.loc[0, "Sat"] = "Tidak menjawab"
+    assert impact.ordered_item(h, "Sat", inst).isna().sum() == 1
+    h.loc[1, "Sat"] = "Lumayan"
+    with pytest.raises(DataError, match="row 1 holds 'Lumayan'"):
+        impact.ordered_item(h, "Sat", inst)
+
+
+def test_mixed_keeps_the_reference_level():
+    # The reference level of a Categorical predictor is its first category, not the alphabetical first.
+    h = _housing()
+    long = h.loc[h.index.repeat(h["Freq"])].reset_index(drop=True)
+    long["sat"] = long["Sat"].cat.codes.astype(float)
+    long["block"] = np.arange(len(long)) % 8
+    m = impact.mixed(long, "sat ~ Type", groups="block")
+    assert [t for t in m.params.index if t.startswith("Type")] == ["Type[T.Apartment]", "Type[T.Atrium]",
+                                                                   "Type[T.Terrace]"]
+
+
+# ---------------------------------------------------------------- random terms outside mixed()
+
+def test_random_term_in_ordinal_is_not_read_as_a_covariate():
+    h = _housing()
+    with pytest.raises(ParameterError, match=r"\(1 ?\| ?Type\)"):
+        impact.ordinal(h, "Sat ~ Infl + (1 | Type)", weights="Freq")
+
+
+# ---------------------------------------------------------------- weights: population-weighted panel
+
+def _mortality() -> pd.DataFrame:
+    """clubSandwich::MortalityRates, cause 'Motor Vehicle': 51 states x 27 years (1970-1996)."""
+    return pd.read_csv(FIX / "mortality_mv.csv")
+
+
+def test_mortality_fixture_is_the_r_data():
+    d = _mortality()
+    # R: d <- subset(MortalityRates, cause == "Motor Vehicle"); nrow(d); sum(d$mrate); sum(as.numeric(d$pop))
+    assert len(d) == 1377
+    assert d["mrate"].sum() == pytest.approx(71764.9602069855, abs=1e-8)
+    assert d["pop"].sum() == 320576191
+
+
+def test_twfe_weights_cr2_against_clubsandwich():
+    d = _mortality()
+    r = impact.twfe(d, "mrate", "state", "year", "legal", controls=["beertaxa"], se="cr2", weights="pop")
+    # R: m <- lm(mrate ~ legal + beertaxa + factor(state) + factor(year), weights = pop, data = d)
+    #    coef_test(m, vcov = "CR2", cluster = d$state, coefs = c("legal", "beertaxa"))
+    t = r.table
+    np.testing.assert_allclose(t.loc[["legal", "beertaxa"], "coef"], [2.94101210042273, -4.83285824130589],
+                               rtol=1e-9)
+    np.testing.assert_allclose(t.loc[["legal", "beertaxa"], "se"], [2.14884227546476, 4.65833844814035],
+                               rtol=1e-6)
+    np.testing.assert_allclose(t.loc[["legal", "beertaxa"], "df"], [6.82313401488118, 6.39050149004082],
+                               rtol=1e-6)
+    assert r.pvalue == pytest.approx(0.214463734395908, rel=1e-6)
+    # R: sqrt(diag(vcovCL(m, cluster = ~state, type = "HC1")))[2:3]
+    cl = impact.twfe(d, "mrate", "state", "year", "legal", controls=["beertaxa"], se="cluster", weights="pop")
+    np.testing.assert_allclose(cl.table.loc[["legal", "beertaxa"], "se"], [2.03645132408395, 4.34918988596405],
+                               rtol=1e-6)
+    # R: sqrt(diag(vcovHC(m, type = "HC1")))[2:3]; sqrt(diag(vcov(m)))[2:3]
+    hc = impact.twfe(d, "mrate", "state", "year", "legal", controls=["beertaxa"], se="hc1", weights="pop")
+    np.testing.assert_allclose(hc.table.loc[["legal", "beertaxa"], "se"], [0.866726782728172, 2.394057877848409],
+                               rtol=1e-6)
+    ols = impact.twfe(d, "mrate", "state", "year", "legal", controls=["beertaxa"], se="classical", weights="pop")
+    np.testing.assert_allclose(ols.table.loc[["legal", "beertaxa"], "se"], [0.795812012068729, 2.068778118936265],
+                               rtol=1e-6)
+    assert "weighted" in r.inference
+
+
+def _two_by_two(d: pd.DataFrame) -> pd.DataFrame:
+    d = d.copy()
+    d["post"] = (d["year"] >= 1980).astype(int)
+    legal85 = d[d["year"] == 1985].groupby("state")["legal"].mean()
+    d["treated"] = d["state"].map(legal85 > 0.5).astype(int)
+    return d
+
+
+def test_did_weights_cr2_against_clubsandwich():
+    d = _two_by_two(_mortality())
+    r = impact.did(d, "mrate", "treated", "post", cluster="state", controls=["beertaxa"], se="cr2", weights="pop")
+    # R: d$post <- as.integer(d$year >= 1980)
+    #    tr <- tapply(d$legal[d$year == 1985], d$state[d$year == 1985], mean)
+    #    d$treated <- as.integer(tr[as.character(d$state)] > 0.5)
+    #    m2 <- lm(mrate ~ treated * post + beertaxa, weights = pop, data = d)
+    #    coef_test(m2, vcov = "CR2", cluster = d$state, coefs = "treated:post")
+    assert r.att == pytest.approx(1.672195215258574, rel=1e-9)
+    assert r.se == pytest.approx(2.0537020163274, rel=1e-6)
+    assert r.df == pytest.approx(7.91961147362434, rel=1e-6)
+    assert r.pvalue == pytest.approx(0.439305102040362, rel=1e-6)
+    # R: sqrt(diag(vcovCL(m2, cluster = ~state, type = "HC1")))["treated:post"]
+    cl = impact.did(d, "mrate", "treated", "post", cluster="state", controls=["beertaxa"], weights="pop")
+    assert cl.se == pytest.approx(1.8829642448922, rel=1e-6)
+
+
+def test_ancova_weights_and_categorical_control_against_lm():
+    d = _mortality()
+    legal85 = d[d["year"] == 1985].groupby("state")["legal"].mean()
+    a = (d[d["year"] == 1985][["state", "mrate", "pop"]].rename(columns={"mrate": "y85"})
+         .merge(d[d["year"] == 1975][["state", "mrate"]].rename(columns={"mrate": "y75"}), on="state"))
+    a["treated"] = a["state"].map(legal85 > 0.5).astype(int)
+    a["region"] = pd.Categorical(np.where(a["state"] < 20, "low", np.where(a["state"] < 40, "mid", "high")),
+                                 categories=["mid", "low", "high"])
+    r = impact.ancova(a, "y85", "treated", "y75", controls=["region"], weights="pop")
+    # R: a$region <- factor(ifelse(a$state < 20, "low", ifelse(a$state < 40, "mid", "high")),
+    #                       levels = c("mid", "low", "high"))
+    #    m <- lm(y85 ~ treated + y75 + region, weights = pop, data = a)
+    #    coef(m); sqrt(diag(vcovHC(m, type = "HC3")))
+    np.testing.assert_allclose(r.table["coef"], [11.067272455779547, 3.203800879795398, 0.570502077114341,
+                                                 5.824138136265469, 1.675579791216314], rtol=1e-9)
+    np.testing.assert_allclose(r.table["se"], [7.817080545440173, 3.283357569058299, 0.134516675738786,
+                                               3.905179910004615, 3.627241605462098], rtol=1e-6)
+    assert list(r.table.index)[3:] == ["region[T.low]", "region[T.high]"]
+
+
+def test_old_weights_meaning_warns_and_still_works():
+    d = _two_by_two(_mortality())
+    new = impact.did(d, "mrate", "treated", "post", cluster="state", se="wild", n_boot=199,
+                     boot_weights="rademacher")
+    with pytest.warns(DeprecationWarning, match="boot_weights='rademacher'"):
+        old = impact.did(d, "mrate", "treated", "post", cluster="state", se="wild", n_boot=199,
+                         weights="rademacher")
+    assert (old.pvalue, old.ci_low, old.ci_high) == (new.pvalue, new.ci_low, new.ci_high)
+    for kind in ("auto", "webb", "mammen"):
+        with pytest.warns(DeprecationWarning):
+            impact.twfe(d, "mrate", "state", "year", "legal", se="wild", n_boot=99, weights=kind)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w = impact.twfe(d, "mrate", "state", "year", "legal", se="wild", n_boot=99, weights="pop",
+                        boot_weights="mammen")
+    assert "mammen" in w.inference and "weighted" in w.inference
+
+
+def test_bad_weights_are_data_errors():
+    d = _two_by_two(_mortality())
+    d.loc[5, "pop"] = -1
+    with pytest.raises(DataError, match="weights column 'pop' holds -1"):
+        impact.did(d, "mrate", "treated", "post", weights="pop")
+    with pytest.raises(DataError, match="no column 'popn'"):
+        impact.twfe(d, "mrate", "state", "year", "legal", weights="popn")
