@@ -261,3 +261,38 @@ def test_bad_weights_are_data_errors():
         impact.did(d, "mrate", "treated", "post", weights="pop")
     with pytest.raises(DataError, match="no column 'popn'"):
         impact.twfe(d, "mrate", "state", "year", "legal", weights="popn")
+
+
+# ---------------------------------------------------------------- power for a given effect
+
+def test_power_individual_against_pwr():
+    # R: library(pwr); pwr.t.test(n = 20, d = 0.5, sig.level = 0.05)$power
+    assert impact.power(0.5, n=20).power == pytest.approx(0.33793902892509, abs=1e-10)
+    # R: pwr.t.test(n = 64, d = 0.5, sig.level = 0.01)$power
+    r = impact.power(0.5, n=64, confidence=0.99)
+    assert float(r) == pytest.approx(0.585251020372252, abs=1e-10)
+    assert r.df == 126 and "exact noncentral t" in r.method and "Bloom" not in r.method
+
+
+def test_power_cluster_design_against_pwr_on_cluster_means():
+    # The t-test of cluster means: effect in SD of a cluster mean, d = 0.4 / sqrt(icc + (1 - icc)/n).
+    # R: pwr.t2n.test(n1 = 10, n2 = 10, d = 0.4 / sqrt(0.1 + 0.9 / 10), sig.level = 0.05)$power
+    r = impact.power(0.4, n=10, icc=0.1, clusters=20)
+    assert r.power == pytest.approx(0.492915690377216, abs=1e-10) and r.df == 18
+    # R: pwr.t2n.test(n1 = 12, n2 = 18, d = 0.3 / sqrt(0.05 + 0.95 / 8), sig.level = 0.05)$power
+    r = impact.power(0.3, n=8, icc=0.05, clusters=30, p_treated=0.4)
+    assert r.power == pytest.approx(0.473063944823225, abs=1e-10)
+
+
+def test_power_at_blooms_mde_is_near_the_target():
+    # Bloom's multiplier approximates the noncentral t: at the MDE the exact power is close to 0.8
+    d = impact.mde(20, 10, 0.1)
+    assert impact.power(d, n=10, icc=0.1, clusters=20).power == pytest.approx(0.8, abs=0.01)
+    assert "Bloom" in impact.mde.__doc__ and "Bloom" in impact.clusters_needed.__doc__
+
+
+def test_power_bad_options():
+    with pytest.raises(ParameterError, match="needs clusters"):
+        impact.power(0.3, n=20, icc=0.1)
+    with pytest.raises(ParameterError, match="at least 3 clusters"):
+        impact.power(0.3, n=20, icc=0.1, clusters=2)

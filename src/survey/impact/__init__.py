@@ -14,7 +14,8 @@ at different times. One module per task:
 - ``models``: :func:`mixed` - linear mixed models with convergence checks; :func:`ordinal` -
   proportional odds.
 - ``mediation``: :func:`mediation` - indirect effects with bootstrap CIs.
-- ``design``: :func:`mde`, :func:`clusters_needed`, :func:`icc` - design and power for cluster designs.
+- ``design``: :func:`mde`, :func:`clusters_needed` (Bloom's approximation), :func:`power` (exact
+  noncentral t), :func:`icc` - design and power for cluster designs.
 - ``panels``: :func:`unit_wave_means`, :func:`adoption_waves` - panels from employee answers and
   training records.
 - :func:`ordered_item` - Likert answers read as label text, as an ordered Categorical in the order of
@@ -38,7 +39,7 @@ from __future__ import annotations
 import warnings
 
 from ._common import FEW_CLUSTERS
-from .design import ICCResult, clusters_needed, icc, mde
+from .design import ICCResult, PowerResult, clusters_needed, icc, mde, power
 from .did import DiDResult, EventStudyResult, did, event_study, twfe
 from ._formula import ordered_item
 from .effects import AncovaResult, PrePostResult, WelchResult, ancova, prepost, welch
@@ -50,7 +51,8 @@ from .staggered import StaggeredResult, staggered
 __all__ = [
     "PrePostResult", "prepost", "AncovaResult", "ancova", "WelchResult", "welch", "DiDResult", "did",
     "twfe", "EventStudyResult", "event_study", "StaggeredResult", "staggered", "MixedResult", "mixed",
-    "OrdinalResult", "ordinal", "MediationResult", "mediation", "mde", "clusters_needed", "ICCResult",
+    "OrdinalResult", "ordinal", "MediationResult", "mediation", "mde", "clusters_needed", "power",
+    "PowerResult", "ICCResult",
     "icc", "unit_wave_means", "adoption_waves", "ordered_item", "FEW_CLUSTERS",
 ]
 
