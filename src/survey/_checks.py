@@ -16,7 +16,7 @@ The vocabulary the analysis functions share (see ARCHITECTURE.md):
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -121,3 +121,18 @@ def renamed(func: str, old: str, old_value: Any, new: str, new_value: Any, defau
     if new_value is not None and new_value != default and new_value != old_value:
         raise ParameterError(f"{func}(): give '{new}' only (the old name '{old}' was given too, with another value)")
     return old_value
+
+
+def renamed_attribute(module: str, name: str, renamed_names: Mapping[str, Any]) -> Any:
+    """The module-level ``__getattr__`` of a package whose public names were renamed.
+
+    A package keeps ``_RENAMED = {"Alpha": AlphaResult}`` and defines
+    ``def __getattr__(name): return renamed_attribute(__name__, name, _RENAMED)``: the old name
+    keeps working for one release, with a ``DeprecationWarning`` that names the new one.
+    """
+    if name in renamed_names:
+        new = renamed_names[name]
+        warnings.warn(f"{module}.{name} is renamed {getattr(new, '__name__', new)}; the old name will be removed "
+                      "in the next release", DeprecationWarning, stacklevel=3)
+        return new
+    raise AttributeError(f"module {module!r} has no attribute {name!r}")

@@ -20,7 +20,7 @@ here; import from ``survey.reliability`` (the functions ``alpha``, ``omega``, ``
 """
 from __future__ import annotations
 
-import warnings as _warnings
+from .._checks import renamed_attribute
 
 from ._matrix import cov2cor, pairwise_cor, pairwise_cov, smc
 from .alpha import AlphaResult, alpha, alpha_band, alpha_for, feldt_ci, flag_items
@@ -53,9 +53,4 @@ _RENAMED = {"Alpha": AlphaResult, "KMO": KMOResult, "Bartlett": BartlettResult, 
 
 
 def __getattr__(name: str):
-    if name in _RENAMED:
-        new = _RENAMED[name]
-        _warnings.warn(f"survey.reliability.{name} is renamed {new.__name__}; the old name will be removed in the "
-                       "next release", DeprecationWarning, stacklevel=2)
-        return new
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return renamed_attribute(__name__, name, _RENAMED)
