@@ -296,3 +296,97 @@ def test_power_bad_options():
         impact.power(0.3, n=20, icc=0.1)
     with pytest.raises(ParameterError, match="at least 3 clusters"):
         impact.power(0.3, n=20, icc=0.1, clusters=2)
+
+
+# ---------------------------------------------------------------- lme4 formulas in mixed()
+# R: library(lme4); library(lmerTest)
+#    ctl <- lmerControl(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-12, maxfun = 1e5))
+#    (tight: lme4's default stopping leaves the variance components about 1e-5 off the optimum)
+
+def _varcor(m) -> dict:
+    v = m.varcor
+    return {(g, a, b if isinstance(b, str) else None): x for g, a, b, x in zip(v["grp"], v["var1"], v["var2"], v["vcov"])}
+
+
+def test_mixed_random_slope_sleepstudy_against_lmer_and_lmertest():
+    s = pd.read_csv(FIX / "sleepstudy.csv")
+    m = impact.mixed(s, "Reaction ~ Days + (Days | Subject)")
+    # R: m <- lmer(Reaction ~ Days + (Days | Subject), sleepstudy, control = ctl)
+    #    fixef(m); sqrt(diag(vcov(m))); as.data.frame(VarCorr(m)); logLik(m); summary(m)$coefficients
+    np.testing.assert_allclose(m.params, [251.405104848486, 10.467285959596], rtol=1e-6)
+    np.testing.assert_allclose(m.bse, [6.82455577627583, 1.54578893242985], rtol=1e-5)
+    vc = _varcor(m)
+    assert vc[("Subject", "(Intercept)", None)] == pytest.approx(612.08974827466864, rel=1e-4)
+    assert vc[("Subject", "Days", None)] == pytest.approx(35.07166234421351, rel=1e-4)
+    assert vc[("Subject", "(Intercept)", "Days")] == pytest.approx(9.60433547475486, rel=1e-4)
+    assert m.scale == pytest.approx(654.94104068196930, rel=1e-5)
+    assert m.llf == pytest.approx(-871.814135979246, abs=1e-6)
+    np.testing.assert_allclose(m.table["df"], [17.0000051947099, 16.9999990263063], rtol=1e-4)
+    np.testing.assert_allclose(m.table["pvalue"], [1.17087483659593e-17, 3.26379001973881e-06], rtol=1e-4)
+    assert "Satterthwaite" in m.inference
+    ml = impact.mixed(s, "Reaction ~ Days + (Days | Subject)", reml=False)
+    # R: lmer(..., REML = FALSE, control = ctl): as.data.frame(VarCorr(m)); logLik(m); summary(m)$coefficients
+    assert ml.llf == pytest.approx(-875.969672231599, abs=1e-6)
+    assert _varcor(ml)[("Subject", "(Intercept)", None)] == pytest.approx(565.5152710426986, rel=1e-4)
+    np.testing.assert_allclose(ml.bse, [6.63227642115722, 1.50223679257189], rtol=1e-5)
+    np.testing.assert_allclose(ml.table["df"], [18.0000033727406, 17.9999993920731], rtol=1e-4)
+    # the old arguments mean the same model; the normal approximation on request
+    old = impact.mixed(s, "Reaction ~ Days", groups="Subject", re_formula="~Days", inference="normal")
+    np.testing.assert_allclose(old.params, m.params, rtol=1e-8)
+    assert "z" in old.table.columns and "df" not in old.table.columns
+
+
+def test_mixed_crossed_penicillin_against_lmer():
+    p = pd.read_csv(FIX / "penicillin.csv")
+    m = impact.mixed(p, "diameter ~ 1 + (1 | plate) + (1 | sample)")
+    # R: m <- lmer(diameter ~ 1 + (1 | plate) + (1 | sample), Penicillin, control = ctl)
+    vc = _varcor(m)
+    assert vc[("plate", "(Intercept)", None)] == pytest.approx(0.716908176766070, rel=1e-4)
+    assert vc[("sample", "(Intercept)", None)] == pytest.approx(3.730917588345593, rel=1e-4)
+    assert m.scale == pytest.approx(0.302415462713223, rel=1e-5)
+    assert m.llf == pytest.approx(-165.430294495543, abs=1e-6)
+    assert m.params.iloc[0] == pytest.approx(22.9722222222251, rel=1e-8)
+    assert m.bse.iloc[0] == pytest.approx(0.808573360598727, rel=1e-5)
+    assert m.table["df"].iloc[0] == pytest.approx(5.48709295857644, rel=1e-4)
+
+
+def test_mixed_nested_pastes_against_lmer():
+    pa = pd.read_csv(FIX / "pastes.csv")
+    m = impact.mixed(pa, "strength ~ 1 + (1 | batch/cask)")
+    # R: m <- lmer(strength ~ 1 + (1 | batch/cask), Pastes, control = ctl)  (lme4 names the
+    #    inner term cask:batch; here it is batch:cask)
+    vc = _varcor(m)
+    assert vc[("batch:cask", "(Intercept)", None)] == pytest.approx(8.43366662043893, rel=1e-4)
+    assert vc[("batch", "(Intercept)", None)] == pytest.approx(1.65730908140677, rel=1e-4)
+    assert m.scale == pytest.approx(0.67799998408485, rel=1e-5)
+    assert m.llf == pytest.approx(-123.495372926743, abs=1e-6)
+    assert m.bse.iloc[0] == pytest.approx(0.676870097254071, rel=1e-5)
+    assert m.table["df"].iloc[0] == pytest.approx(8.99999950512215, rel=1e-4)
+
+
+def test_mixed_weights_against_lmer():
+    s = pd.read_csv(FIX / "sleepstudy.csv")
+    s["w"] = 1 + s["Days"] % 3
+    m = impact.mixed(s, "Reaction ~ Days + (1 | Subject)", weights="w")
+    # R: sleepstudy$w <- 1 + (sleepstudy$Days %% 3)
+    #    m <- lmer(Reaction ~ Days + (1 | Subject), sleepstudy, weights = w, control = ctl)
+    np.testing.assert_allclose(m.params, [249.9507015059433, 10.6773686366323], rtol=1e-6)
+    np.testing.assert_allclose(m.bse, [9.824917134740955, 0.810734736064915], rtol=1e-5)
+    assert _varcor(m)[("Subject", "(Intercept)", None)] == pytest.approx(1403.13388850639, rel=1e-4)
+    assert m.scale == pytest.approx(1640.18273636725, rel=1e-5)
+    assert m.llf == pytest.approx(-894.058534147212, abs=1e-6)
+    np.testing.assert_allclose(m.table["df"], [23.0665236150314, 160.9999998369778], rtol=1e-4)
+
+
+def test_mixed_formula_errors():
+    s = pd.read_csv(FIX / "sleepstudy.csv")
+    with pytest.raises(ParameterError, match="has no random term"):
+        impact.mixed(s, "Reaction ~ Days")
+    with pytest.raises(ParameterError, match="not both"):
+        impact.mixed(s, "Reaction ~ Days + (1 | Subject)", groups="Subject")
+    with pytest.raises(ParameterError, match="random-effect term"):
+        impact.mixed(s, "Reaction ~ Days", groups="Subject", re_formula="~ (1 | Days)")
+    with pytest.raises(ParameterError, match="'\\|\\|'"):
+        impact.mixed(s, "Reaction ~ Days + (Days || Subject)")
+    with pytest.raises(ParameterError, match="inference='kr'"):
+        impact.mixed(s, "Reaction ~ Days + (1 | Subject)", inference="kr")

@@ -15,36 +15,35 @@ from .._checks import check_choice, require_columns
 from ..errors import DataError, ParameterError
 from ..results import Result
 from ._common import complete, confidence_level, formula_columns, two_sided
-from ._formula import (instrument_items, model_frame, observation_weights, refuse_random, split_random)
+from ._formula import RandomTerm, instrument_items, model_frame, observation_weights, refuse_random, split_random
 
 __all__ = ["MixedResult", "mixed", "OrdinalResult", "ordinal"]
 
-_OPTIMIZER_KW = {
-    # tight tolerances: the defaults stop where the variance components are still 1e-4 off lme4
-    "bfgs": {"gtol": 1e-10, "maxiter": 2000},
-    "lbfgs": {"pgtol": 1e-10, "factr": 10.0, "maxiter": 5000},
-    "cg": {"gtol": 1e-10, "maxiter": 5000},
-    "powell": {"xtol": 1e-10, "ftol": 1e-12, "maxiter": 20000},
-    "nm": {"xtol": 1e-10, "ftol": 1e-12, "maxiter": 20000},
-}
+INFERENCE = ("satterthwaite", "normal")
 
 DISTRIBUTIONS = ("logit", "probit")
 
 
 @dataclasses.dataclass(frozen=True)
 class MixedResult(Result):
-    """A fitted linear mixed model. See :func:`mixed`."""
+    """A fitted linear mixed model. See :func:`mixed`.
+
+    ``varcor`` lists the variance components as lme4's ``as.data.frame(VarCorr(m))`` (grp, var1,
+    var2, vcov, sdcor); ``cov_re`` is the covariance matrix of the first random term.
+    """
 
     main = "table"
 
     params: pd.Series
     bse: pd.Series
     cov_re: pd.DataFrame
+    varcor: pd.DataFrame
     scale: float
     llf: float
     converged: bool
     icc: float
     method: str
+    inference: str
     n: int
     n_groups: int
     n_dropped: int
@@ -53,123 +52,128 @@ class MixedResult(Result):
     model: Any = dataclasses.field(repr=False, compare=False, default=None)
 
 
-def _fit_until_converged(model: Any, methods: Sequence[str], reml: bool, gtol: float) -> tuple[Any, list[str]]:
-    """The first fit that converged with a small gradient (``None`` if none did) and a log of attempts."""
-    attempts = []
-    start = None
-    for m in methods:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                if m == "default":
-                    res = model.fit(reml=reml)
-                else:
-                    res = model.fit(reml=reml, method=[m], start_params=start, **_OPTIMIZER_KW.get(m, {}))
-            except (np.linalg.LinAlgError, ValueError) as exc:
-                attempts.append(f"{m}: failed ({exc})")
-                continue
-            try:
-                grad = float(np.max(np.abs(model.score(res.params_object, profile_fe=True)))) / model.nobs
-            except Exception:  # noqa: BLE001 - gradient unavailable: treat as not verified
-                grad = float("inf")
-        finite = bool(np.all(np.isfinite(res.fe_params))) and np.isfinite(res.scale)
-        attempts.append(f"{m}: converged={res.converged}, max|gradient|/n={grad:.1e}")
-        # scipy's BFGS reports "precision loss" (not converged) at an optimum it cannot improve
-        # in floating point; a gradient 100 times below the tolerance is accepted then
-        if finite and (grad < gtol if res.converged else grad < gtol / 100):
-            return res, attempts
-        # an attempt that converged but stopped early is a good start for a tighter optimizer
-        start = res.params_object if (res.converged and finite and np.isfinite(grad)) else None
-    return None, attempts
+def _mixed_terms(formula: str, groups: str | None, re_formula: str | None, where: str) -> tuple[str, list]:
+    """The fixed formula and the random terms, from lme4 syntax or from the old groups/re_formula."""
+    fixed, terms = split_random(formula)
+    if re_formula is not None:
+        refuse_random(re_formula, where)
+        if groups is None:
+            raise ParameterError(f"{where}: re_formula needs groups=; or write the term in the formula, "
+                                 f"e.g. 'y ~ x + (1 + x | g)'.")
+    if groups is not None:
+        if terms:
+            raise ParameterError(f"{where}: give the random terms either in the formula ({terms[0].text}) or "
+                                 f"with groups=, not both.")
+        expr = (re_formula or "1").strip().lstrip("~").strip() or "1"
+        terms = [RandomTerm(expr, groups, f"({expr} | {groups})")]
+    if not terms:
+        raise ParameterError(f"{where}: {formula!r} has no random term. Fix: add one in lme4 syntax, e.g. "
+                             f"'y ~ x + (1 | unit)', or pass groups='unit'.")
+    return fixed, terms
 
 
-def _gls_bse(model: Any, res: Any) -> pd.Series:
-    """sqrt(diag((sum_g X_g' V_g^-1 X_g)^-1)), V_g = Z_g cov_re Z_g' + scale I (lme4's vcov())."""
-    fe = res.fe_params
-    cr = res.cov_re.to_numpy()
-    info = np.zeros((len(fe), len(fe)))
-    sc = float(res.scale)
-    q = cr.shape[0]
-    for Xg, Zg in zip(model.exog_li, model.exog_re_li):
-        # Woodbury, valid for a singular cov_re: V_g^-1 = (I - Z Psi (s I + Z'Z Psi)^-1 Z') / s,
-        # so only q x q systems are solved (q = number of random effects)
-        XZ = Xg.T @ Zg
-        inner = np.linalg.solve(sc * np.eye(q) + (Zg.T @ Zg) @ cr, XZ.T)
-        info += (Xg.T @ Xg - XZ @ cr @ inner) / sc
-    return pd.Series(np.sqrt(np.diag(np.linalg.inv(info))), index=fe.index)
+def mixed(data: pd.DataFrame, formula: str, groups: str | None = None, re_formula: str | None = None,
+          reml: bool = True, *, weights: str | None = None, inference: str = "satterthwaite",
+          instrument: Any = None, confidence: float = 0.95,
+          methods: Sequence[str] = ("lbfgs", "nm", "powell"), gtol: float = 1e-6,
+          alpha: float | None = None) -> MixedResult:
+    """Linear mixed model fitted as lme4's ``lmer``, with lmerTest's Satterthwaite t-tests.
 
+    y = X b + Z u + e, u ~ N(0, sigma^2 Lambda Lambda'), e ~ N(0, sigma^2 W^-1). Random terms are
+    written as in lme4: ``(1 | g)`` random intercept, ``(x | g)`` or ``(1 + x | g)`` correlated
+    intercept and slope, ``(0 + x | g)`` slope only, ``(1 | g1) + (1 | g2)`` crossed, ``(1 | a/b)``
+    nested (= ``(1 | a) + (1 | a:b)``). The old form ``mixed(data, "y ~ x", groups="g",
+    re_formula="~x")`` means ``y ~ x + (1 + x | g)``.
 
-def _mixed_columns(data: pd.DataFrame, formula: str, re_formula: str | None, groups: str, where: str) -> list[str]:
-    try:
-        used = formula_columns(formula, data) + (formula_columns("_y ~ " + re_formula.lstrip("~ "), data)
-                                                 if re_formula else [])
-    except Exception as exc:  # patsy raises several types for a bad formula
-        raise DataError(f"{where}: cannot read the formula {formula!r}: {exc}") from None
-    return list(dict.fromkeys(used + [groups]))
+    Fitting minimises lme4's profiled deviance over the relative covariance factor theta (Bates et
+    al. 2015, eqs. 34 and 41: REML by default, ML with ``reml=False``), trying the optimizers in
+    ``methods`` ("lbfgs" = L-BFGS-B with central-difference gradients, "nm" = Nelder-Mead,
+    "powell") until the largest projected gradient per observation is below ``gtol``; otherwise a
+    DataError lists what each optimizer did: an unconverged fit is never returned. Fixed-effect
+    covariance sigma^2 (X'V^-1X)^-1 as lme4's ``vcov()``; ``llf`` is lme4's ``logLik()``.
 
+    Inference (``inference``): "satterthwaite" (default) gives t-tests and t intervals with the
+    Satterthwaite df of lmerTest (the covariance of (theta, sigma) from the Hessian of the
+    unprofiled deviance, Kuznetsova et al. 2017); "normal" gives Wald z. ``weights`` names a column
+    of precision weights (residual variance sigma^2 / w_i), as ``lmer(weights=)``. Categorical
+    predictors keep their order (the first category is the reference level); with ``instrument``,
+    text answers of its items are ordered by their scales. ``icc`` = var(intercept of the first
+    term) / (that + sigma^2) (with random slopes: at covariate value 0; NaN when the first term has
+    no intercept). A ``|`` in ``re_formula`` is an error.
+    References: Bates, Maechler, Bolker & Walker (2015), J. Stat. Softw. 67(1);
+    Kuznetsova, Brockhoff & Christensen (2017), J. Stat. Softw. 82(13).
 
-def mixed(data: pd.DataFrame, formula: str, groups: str, re_formula: str | None = None,
-          reml: bool = True, *, confidence: float = 0.95,
-          methods: Sequence[str] = ("default", "bfgs", "lbfgs", "powell", "cg", "nm"),
-          gtol: float = 1e-6, alpha: float | None = None) -> MixedResult:
-    """Linear mixed model (statsmodels MixedLM) that never returns an unconverged fit.
-
-    y = X b + Z u + e, u ~ N(0, cov_re) per group, e ~ N(0, scale) (REML by default, as lme4::lmer).
-    The fit is tried with each optimizer in ``methods`` ("default" = statsmodels' own choice and
-    tolerances; the others with tight tolerances, starting from the previous attempt when that one
-    converged but stopped early) until one reports convergence and the gradient of the profile
-    log-likelihood per observation, max |score| / n, is below ``gtol`` (scale-free, like the
-    criterion statsmodels' optimizers use; a hundred times smaller when the optimizer reports
-    precision loss instead of convergence); otherwise a DataError lists what each optimizer did.
-    Standard errors of the fixed effects are the GLS ones, sqrt(diag((sum_g X_g' V_g^-1 X_g)^-1))
-    with V_g = Z_g cov_re Z_g' + scale I, as lme4's ``vcov()`` (statsmodels' Hessian-based
-    ``bse_fe`` differs by up to a few percent under REML); Wald z intervals. ``icc`` =
-    var(intercept) / (var(intercept) + scale) from the random-intercept variance (with random
-    slopes: the ICC at covariate value 0). Reference: Bates et al. (2015), J. Stat. Softw. 67(1).
-
-    Missing data: rows missing any variable in the formulas or ``groups`` are dropped (``n_dropped``).
+    Missing data: rows missing any variable of the formula, a grouping factor or the weight are
+    dropped (``n_dropped``).
 
     Examples
     --------
     >>> from survey import datasets, impact
     >>> panel = datasets.load("impact_panel")
-    >>> m = impact.mixed(panel, "y ~ x + D", "unit")
-    >>> m.table[["coef", "se"]].round(2)
-               coef    se
-    Intercept  3.19  0.12
-    x          0.46  0.04
-    D          0.40  0.10
+    >>> m = impact.mixed(panel, "y ~ x + D + (1 | unit)")
+    >>> m.table[["coef", "se", "df"]].round(2)
+               coef    se      df
+    Intercept  3.19  0.12   12.07
+    x          0.46  0.04  227.46
+    D          0.40  0.10  235.86
     >>> round(m.icc, 2), m.n_groups
     (0.28, 12)
     """
-    import statsmodels.formula.api as smf
+    import patsy
+
+    from ._lmm import block_cov, build_blocks, fit_lmm, group_columns, satterthwaite, varcor
 
     where = "mixed"
     confidence = confidence_level(where, confidence, alpha)
-    require_columns(data, [groups], where)
-    used = _mixed_columns(data, formula, re_formula, groups, where)
-    sub, dropped = complete(data, used)
-    sub = model_frame(sub, used)
-    if sub[groups].nunique() < 2:
-        raise DataError(f"{where}: {groups!r} has fewer than 2 groups after dropping missing rows.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = smf.mixedlm(formula, sub, groups=sub[groups], re_formula=re_formula)
-    res, attempts = _fit_until_converged(model, methods, reml, gtol)
-    if res is None:
-        raise DataError(f"{where}: no optimizer converged for {formula!r} with groups {groups!r}: "
-                        + "; ".join(attempts) + ". Fix: rescale predictors, simplify re_formula, or "
-                        "check that groups have more than one row.")
-    fe = res.fe_params
-    bse = _gls_bse(model, res)
-    z = stats.norm.ppf(two_sided(confidence))
-    table = pd.DataFrame({"coef": fe, "se": bse, "z": fe / bse, "pvalue": 2 * stats.norm.sf(np.abs(fe / bse)),
-                          "ci_low": fe - z * bse, "ci_high": fe + z * bse})
-    v0 = float(res.cov_re.to_numpy()[0, 0])
-    return MixedResult(params=fe, bse=bse, cov_re=res.cov_re, scale=float(res.scale), llf=float(res.llf),
-                       converged=True, icc=v0 / (v0 + float(res.scale)), method=attempts[-1].split(":")[0],
-                       n=int(res.nobs), n_groups=len(model.group_labels), n_dropped=dropped,
-                       confidence=confidence, table=table, model=res)
+    check_choice("inference", inference, INFERENCE)
+    fixed, terms = _mixed_terms(formula, groups, re_formula, where)
+    gcols = group_columns(terms)
+    require_columns(data, gcols + ([weights] if weights else []), where)
+    try:
+        used = formula_columns(fixed, data)
+        for t in terms:
+            used += formula_columns("_y ~ " + (t.expr or "1"), data)
+    except Exception as exc:  # patsy raises several types for a bad formula
+        raise DataError(f"{where}: cannot read the formula {formula!r}: {exc}") from None
+    used = list(dict.fromkeys(used + gcols))
+    sub, dropped = complete(data, used + ([weights] if weights else []))
+    sub = model_frame(instrument_items(sub, used, instrument), used)
+    w = observation_weights(sub, weights, where)
+    if w is not None and not (w > 0).all():
+        sub, w = sub.loc[w > 0], w[w > 0]  # lmer drops zero weights too
+    yv, X = patsy.dmatrices(fixed, sub, return_type="dataframe")
+    if yv.shape[1] != 1:
+        raise DataError(f"{where}: the outcome of {formula!r} must be one numeric column.")
+    blocks = build_blocks(sub, terms, where)
+    for b in blocks:
+        if len(b.levels) < 2:
+            raise DataError(f"{where}: grouping factor {b.group!r} has fewer than 2 levels after dropping "
+                            f"missing rows.")
+    fit = fit_lmm(yv.iloc[:, 0].to_numpy(dtype=float), X.to_numpy(dtype=float), blocks, w, reml,
+                  methods, gtol, where)
+    names = list(X.columns)
+    fe = pd.Series(fit.beta, index=names)
+    bse = pd.Series(np.sqrt(np.diag(fit.vcov)), index=names)
+    stat = fe / bse
+    if inference == "satterthwaite":
+        df = satterthwaite(fit)
+        q = stats.t.ppf(two_sided(confidence), df)
+        table = pd.DataFrame({"coef": fe, "se": bse, "df": df, "t": stat, "pvalue": 2 * stats.t.sf(np.abs(stat), df),
+                              "ci_low": fe - q * bse, "ci_high": fe + q * bse})
+        label = "t tests with Satterthwaite df (lmerTest)"
+    else:
+        z = stats.norm.ppf(two_sided(confidence))
+        table = pd.DataFrame({"coef": fe, "se": bse, "z": stat, "pvalue": 2 * stats.norm.sf(np.abs(stat)),
+                              "ci_low": fe - z * bse, "ci_high": fe + z * bse})
+        label = "Wald z tests (normal approximation)"
+    label = ("REML" if reml else "ML") + ", " + label + ("; weighted" if w is not None else "")
+    cov_re = block_cov(fit, 0)
+    sigma2 = fit.sigma ** 2
+    v0 = float(cov_re.iloc[0, 0]) if cov_re.index[0] == "(Intercept)" else float("nan")
+    return MixedResult(params=fe, bse=bse, cov_re=cov_re, varcor=varcor(fit), scale=sigma2, llf=fit.llf,
+                       converged=True, icc=v0 / (v0 + sigma2), method=fit.method, inference=label,
+                       n=fit.n, n_groups=len(blocks[0].levels), n_dropped=dropped, confidence=confidence,
+                       table=table, model=fit)
 
 
 @dataclasses.dataclass(frozen=True)
