@@ -1,5 +1,8 @@
-"""The report layer: what a notebook shows and writes besides its tables and figures.
+"""The report layer: everything a notebook shows around its tables and figures.
 
+- wording: :func:`t` reads the message catalogs (``messages/<area>.yaml``, ``id`` and ``en``);
+- numbers: :func:`format_number`, :func:`format_int`, :func:`format_percent`, :func:`format_pvalue`,
+  :func:`format_interval`, :func:`format_date` (Babel, ``id_ID`` and ``en_GB``);
 - :func:`data_notice`: the synthetic-data banner at the top of a report;
 - :func:`write_results`: the notebook's key figures as ``results.json`` for the index page;
 - :func:`is_synthetic`: the one rule for "are these demo rows" (from :mod:`survey.privacy`);
@@ -7,9 +10,15 @@
 """
 from __future__ import annotations
 
+from .._checks import check_lang
 from ..privacy import SyntheticRows, is_synthetic
+from .catalog import areas, has, load_catalog, t
+from .formatting import (LOCALES, MISSING, format_date, format_int, format_interval, format_number,
+                         format_percent, format_pvalue, locale_of)
 from .notebook import NOTICE, data_notice, notice_html, write_results
 from .outline import instrument_outline
 
-__all__ = ["NOTICE", "SyntheticRows", "data_notice", "instrument_outline", "is_synthetic", "notice_html",
-           "write_results"]
+__all__ = ["LOCALES", "MISSING", "NOTICE", "SyntheticRows", "areas", "check_lang", "data_notice",
+           "format_date", "format_int", "format_interval", "format_number", "format_percent",
+           "format_pvalue", "has", "instrument_outline", "is_synthetic", "load_catalog", "locale_of",
+           "notice_html", "t", "write_results"]
