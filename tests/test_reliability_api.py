@@ -162,7 +162,7 @@ def test_default_seed_makes_every_random_result_reproducible(scale6, factors12):
     assert not np.array_equal(b1, rel.alpha(y, ci="bootstrap", n_boot=50, seed=None).boot)
     p1 = rel.parallel_analysis(factors12, n_iter=3).eigen
     pd.testing.assert_frame_equal(p1, rel.parallel_analysis(factors12, n_iter=3).eigen)
-    pd.testing.assert_frame_equal(p1, rel.efa(factors12, 3, n_iter=3).parallel.eigen)
+    pd.testing.assert_frame_equal(p1, rel.efa(factors12, n_iter=3).parallel.eigen)
     # 12 items: 462 splits, so n_sample=40 draws random splits
     s1 = rel.split_half(factors12, n_sample=40)
     assert s1.n_splits == 40 and s1 == rel.split_half(factors12, n_sample=40, seed=DEFAULT_SEED)
@@ -174,7 +174,7 @@ def test_default_seed_makes_every_random_result_reproducible(scale6, factors12):
     (lambda d: rel.alpha(d, cor="spearman"), "cor='spearman'"),
     (lambda d: rel.alpha(d, ci="bootstrap", n_boot=1), "n_boot=1"),
     (lambda d: rel.efa(d, 2, rotation="quartimax"), "rotation='quartimax'"),
-    (lambda d: rel.efa(d, 2, method="ml"), "method='ml'"),
+    (lambda d: rel.efa(d, 2, method="pa"), "method='pa'"),
     (lambda d: rel.efa(d, 6, n_iter=2), "nfactors must be between 1 and 5"),
     (lambda d: rel.omega(d, 1), "omega_total"),
     (lambda d: rel.parallel_analysis(d, n_iter=0), "n_iter=0"),

@@ -1,6 +1,6 @@
 """Exploratory factor analysis and its companions, as R's ``psych``: sampling adequacy (KMO),
-Bartlett's test of sphericity, minres extraction with varimax, oblimin (GPArotation) and promax
-rotations, and Horn's parallel analysis."""
+Bartlett's test of sphericity, minres and maximum-likelihood extraction with varimax, oblimin
+(GPArotation) and promax rotations, psych's fit statistics, and Horn's parallel analysis."""
 from __future__ import annotations
 
 import dataclasses
@@ -166,6 +166,93 @@ def _minres(r: np.ndarray, nf: int) -> tuple[np.ndarray, np.ndarray]:
     return lam, psi
 
 
+def _ml(r: np.ndarray, nf: int) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum-likelihood extraction as ``psych::fa(fm="ml")`` (Joreskog's uniqueness
+    parameterisation, the same as ``factanal``): minimise
+    ``F(psi) = -sum_{j>nf}(log e_j - e_j) - nf + p`` over the eigenvalues ``e`` of
+    ``Psi^-1/2 R Psi^-1/2``, from ``1 - SMC`` within [0.005, max(SMC, 1)]; loadings
+    ``Psi^1/2 V sqrt(max(e - 1, 0))``. Returns (loadings, uniquenesses)."""
+    from scipy.optimize import minimize
+
+    p = r.shape[0]
+    s_smc = smc(r)
+    upper = max(float(s_smc.max()), 1.0)
+
+    def parts(psi):
+        sc = 1 / np.sqrt(psi)
+        vals, vecs = np.linalg.eigh(r * np.outer(sc, sc))
+        return vals[::-1], vecs[:, ::-1]
+
+    def f(psi):
+        vals, _ = parts(psi)
+        e = vals[nf:]
+        return -(np.sum(np.log(e) - e) - nf + p)
+
+    def loadings_of(psi):
+        vals, vecs = parts(psi)
+        return np.sqrt(psi)[:, None] * vecs[:, :nf] * np.sqrt(np.maximum(vals[:nf] - 1, 0))
+
+    def grad(psi):
+        lam = loadings_of(psi)
+        g = lam @ lam.T + np.diag(psi) - r
+        return np.diag(g) / psi**2
+
+    # a tight optimum: R's optim stops at its default factr (about 2e-8 relative), so psych's
+    # loadings agree with these to about 1e-4
+    res = minimize(f, 1 - s_smc, jac=grad, method="L-BFGS-B", bounds=[(0.005, upper)] * p,
+                   options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
+    return loadings_of(res.x), res.x
+
+
+def _fa_stats(r: np.ndarray, lam: np.ndarray, phi: np.ndarray | None, n_obs: int) -> pd.Series:
+    """psych's ``fa.stats``: the ML discrepancy of the model ``Lambda Phi Lambda'`` (unit
+    diagonal) and the statistics built on it.
+
+    ``F = tr(M^-1 R) - log|M^-1 R| - p``; ``chisq = F (n - 1 - (2p + 5)/6 - 2k/3)`` (Bartlett's
+    correction) on ``df = p(p - 1)/2 - pk + k(k - 1)/2``; null model ``F0 = -log|R|``,
+    ``baseline_chisq = F0 (n - 1 - (2p + 5)/6)``; ``tli = (M0 - Mm) / (M0 - 1/nm)`` with
+    ``Mm = F/df``, ``M0 = F0/(p(p-1)/2)``, ``nm`` the corrected n; ``rmsea =
+    sqrt(max(chisq/(df n) - 1/(n - 1), 0))`` with the 90% interval from the noncentral
+    chi-square (``sqrt(ncp / (n - 1) / df)``); ``bic = chisq - df log(n)`` (psych's BIC of the
+    chi-square, not lavaan's of the likelihood)."""
+    from scipy.optimize import brentq
+
+    from .polychoric import _cor_smooth
+
+    p, k = lam.shape
+    model = lam @ (phi if phi is not None else np.eye(k)) @ lam.T
+    np.fill_diagonal(model, np.diag(r))
+    model, _ = _cor_smooth(model)
+    rs, _ = _cor_smooth(r)
+    mr = np.linalg.solve(model, rs)
+    obj = float(np.trace(mr) - np.linalg.slogdet(mr)[1] - p)
+    df = p * (p - 1) / 2 - p * k + k * (k - 1) / 2
+    nm = (n_obs - 1) - (2 * p + 5) / 6 - 2 * k / 3
+    chisq = max(obj * nm, 0.0)
+    f0 = float(np.trace(rs) - np.linalg.slogdet(rs)[1] - p)
+    m0 = f0 * 2 / (p * (p - 1))
+    tli = ((m0 - obj / df) / (m0 - 1 / nm)) if df > 0 else np.nan
+    rmsea = lo = hi = pvalue = bic = np.nan
+    if df > 0:
+        pvalue = float(stats.chi2.sf(chisq, df))
+        rmsea = float(np.sqrt(max(chisq / (df * n_obs) - 1 / (n_obs - 1), 0)))
+
+        def bound(target):
+            if stats.chi2.cdf(chisq, df) <= target:
+                return 0.0
+            top = max(n_obs, chisq) + 2 * n_obs
+            ncp = brentq(lambda x: stats.ncx2.cdf(chisq, df, x) - target if x > 0 else
+                         stats.chi2.cdf(chisq, df) - target, 0.0, top, xtol=1e-12)
+            return float(np.sqrt(ncp / (n_obs - 1) / df))
+
+        hi, lo = bound(0.05), bound(0.95)
+        bic = chisq - df * np.log(n_obs)
+    return pd.Series({"chisq": chisq, "df": df, "pvalue": pvalue, "objective": obj,
+                      "baseline_chisq": f0 * ((n_obs - 1) - (2 * p + 5) / 6), "baseline_df": p * (p - 1) / 2,
+                      "tli": tli, "rmsea": rmsea, "rmsea_ci_low": lo, "rmsea_ci_high": hi, "bic": bic,
+                      "n_obs": n_obs}, dtype=float)
+
+
 def _varimax(x: np.ndarray, normalize: bool = True, eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray]:
     """R's ``stats::varimax`` (Kaiser normalisation, same stopping rule). Returns (loadings, T)."""
     nc = x.shape[1]
@@ -263,12 +350,15 @@ class EFAResult(Result):
     n_obs: int
     parallel: ParallelResult | None = None
     converged: bool = True
+    fit: pd.Series | None = None
 
 
-def _fa(r: np.ndarray, nf: int, rotation: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, bool]:
-    """psych's ``fa`` steps after the correlation matrix: extraction, column signs, rotation,
-    signs again, order by variance accounted for. Returns (loadings, Phi, communality, converged)."""
-    lam, _ = _minres(r, nf)
+def _fa(r: np.ndarray, nf: int, rotation: str,
+        method: str = "minres") -> tuple[np.ndarray, np.ndarray | None, np.ndarray, bool]:
+    """psych's ``fa`` steps after the correlation matrix: extraction (``method`` "minres" or
+    "ml"), column signs, rotation, signs again, order by variance accounted for. Returns
+    (loadings, Phi, communality, converged)."""
+    lam, _ = _ml(r, nf) if method == "ml" else _minres(r, nf)
     sgn = np.sign(lam.sum(axis=0))
     sgn[sgn == 0] = 1
     lam = lam * sgn
@@ -299,28 +389,39 @@ def _fa(r: np.ndarray, nf: int, rotation: str) -> tuple[np.ndarray, np.ndarray |
 def efa(
     data: pd.DataFrame,
     nfactors: int | None = None,
-    method: Literal["minres"] = "minres",
+    method: Literal["minres", "ml"] = "minres",
     rotation: Literal["oblimin", "varimax", "promax", "none"] = "oblimin",
     n_iter: int = 20,
     seed: int | None = DEFAULT_SEED,
 ) -> EFAResult:
-    """Exploratory factor analysis as ``psych::fa(x, nfactors, fm="minres", rotate=...)``.
+    """Exploratory factor analysis as ``psych::fa(x, nfactors, fm=method, rotate=rotation)``.
 
-    Minimum-residual (unweighted least squares) extraction from the pairwise Pearson
-    correlation matrix, starting from ``1 - SMC`` uniquenesses; rotations ``"oblimin"``
-    (quartimin, GPArotation's gradient projection), ``"varimax"`` (Kaiser-normalised, as
-    ``stats::varimax``), ``"promax"`` (psych: Kaiser-normalised, power 4) or ``"none"``. Factor
-    columns are signed to positive sums and ordered by variance accounted for, as psych does.
+    Extraction from the pairwise Pearson correlation matrix R: ``"minres"`` (minimum residual,
+    unweighted least squares, the default as in psych) or ``"ml"`` (maximum likelihood, psych's
+    ``fm="ml"``: minimise ``log|Sigma| + tr(R Sigma^-1) - log|R| - p`` with
+    ``Sigma = Lambda Lambda' + Psi``), both starting from ``1 - SMC`` uniquenesses; rotations
+    ``"oblimin"`` (quartimin, GPArotation's gradient projection), ``"varimax"``
+    (Kaiser-normalised, as ``stats::varimax``), ``"promax"`` (psych: Kaiser-normalised, power 4)
+    or ``"none"``. Factor columns (``MR1``.. for minres, ``ML1``.. for ml) are signed to
+    positive sums and ordered by variance accounted for, as psych does.
 
     ``nfactors=None`` takes the number suggested by :func:`parallel_analysis` (``n_iter``
-    simulated data sets, ``seed``); the analysis is attached as ``parallel`` either way.
+    simulated data sets, ``seed``), attached as ``parallel``; when ``nfactors`` is given no
+    parallel analysis is run (``parallel`` is None, ``n_iter`` and ``seed`` are unused).
 
-    Returns ``loadings`` (pattern matrix, items x MR1..MRk), ``communalities`` (``h2``, ``u2``,
-    ``com``: Hofmann's complexity), ``variance`` (psych's ``Vaccounted``: SS loadings, Proportion
-    Var, Cumulative Var, Proportion Explained, Cumulative Proportion), ``phi`` (factor
-    correlations, oblique rotations only).
+    Returns ``loadings`` (pattern matrix), ``communalities`` (``h2``, ``u2``, ``com``: Hofmann's
+    complexity), ``variance`` (psych's ``Vaccounted``: SS loadings, Proportion Var, Cumulative
+    Var, Proportion Explained, Cumulative Proportion), ``phi`` (factor correlations, oblique
+    rotations only) and ``fit``, psych's fit statistics for either method (``fa.stats``):
+    ``chisq`` (psych's ``STATISTIC``: the ML discrepancy F times Bartlett's
+    ``n - 1 - (2p + 5)/6 - 2k/3``), ``df``, ``pvalue``, ``objective`` (F), ``baseline_chisq``,
+    ``baseline_df``, ``tli``, ``rmsea = sqrt(max(chisq/(df n) - 1/(n - 1), 0))`` with its 90%
+    interval ``rmsea_ci_low``, ``rmsea_ci_high``, ``bic = chisq - df log n`` (psych's BIC,
+    not lavaan's likelihood BIC) and ``n_obs``.
 
-    Missing data: pairwise-complete correlations; n = all rows.
+    Missing data: pairwise-complete correlations; n = all rows (as psych).
+    References: Revelle, psych::fa; Lawley & Maxwell (1971) Factor Analysis as a Statistical
+    Method; Tucker & Lewis (1973) Psychometrika 38, 1-10.
 
     Warns
     -----
@@ -336,18 +437,22 @@ def efa(
     V1  -0.02  0.07  0.74
     V5   0.78 -0.04  0.06
     V9   0.02  0.75  0.01
+    >>> ml = efa(datasets.load("factors"), 3, method="ml")
+    >>> ml.fit[["chisq", "df", "tli", "rmsea"]].round(3).tolist()
+    [31.902, 33.0, 1.002, 0.0]
     """
-    check_choice("method", method, ("minres",))
+    check_choice("method", method, ("minres", "ml"))
     check_choice("rotation", rotation, ("oblimin", "varimax", "promax", "none"))
     r, cols, n = _cor_from_data(data, "efa", min_items=3)
-    par = parallel_analysis(data, n_iter=n_iter, seed=seed)
-    if nfactors is None:
-        nfactors = max(1, par.nfactors)
     p = len(cols)
-    if not 1 <= nfactors < p:
+    par = None
+    if nfactors is None:
+        par = parallel_analysis(data, n_iter=n_iter, seed=seed)
+        nfactors = max(1, par.nfactors)
+    if not isinstance(nfactors, (int, np.integer)) or not 1 <= nfactors < p:
         raise ParameterError(f"efa: nfactors must be between 1 and {p - 1} for {p} items, got {nfactors}")
-    lam, phi, communality, converged = _fa(r, nfactors, rotation)
-    names = [f"MR{i + 1}" for i in range(nfactors)]
+    lam, phi, communality, converged = _fa(r, nfactors, rotation, method)
+    names = [f"{'ML' if method == 'ml' else 'MR'}{i + 1}" for i in range(nfactors)]
     idx = pd.Index(cols, name="item")
     loadings = pd.DataFrame(lam, index=idx, columns=names)
     com = (lam**2).sum(axis=1) ** 2 / (lam**4).sum(axis=1)
@@ -364,7 +469,7 @@ def efa(
     _warn(notes)
     return EFAResult(loadings=loadings, communalities=communalities, variance=variance, phi=phi_df,
                      nfactors=int(nfactors), method=method, rotation=rotation, n_obs=int(n), parallel=par,
-                     converged=converged, warnings=tuple(notes))
+                     converged=converged, fit=_fa_stats(r, lam, phi, int(n)), warnings=tuple(notes))
 
 
 # -- parallel analysis ------------------------------------------------------------------------------

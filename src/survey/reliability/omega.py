@@ -8,10 +8,11 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .._checks import DEFAULT_SEED, check_choice
 from ..errors import DataError, ParameterError
 from ..results import Result
 from ._matrix import _as_matrix, _check_variance, _cor_from_data, _key_signs, _warn, cov2cor, pairwise_cov, smc
-from .factor import _fa, _gpf_oblimin, _minres
+from .factor import _fa, _gpf_oblimin, _minres, _ml, _promax, parallel_analysis
 
 __all__ = ["OmegaResult", "omega", "OmegaTotalResult", "omega_total"]
 
@@ -27,19 +28,29 @@ class OmegaResult(Result):
     loadings: pd.DataFrame
     groups: pd.DataFrame
     nfactors: int
+    fm: str = "minres"
+    rotate: str = "oblimin"
+    parallel: object | None = None
 
 
-def omega(data: pd.DataFrame, nfactors: int = 3, keys: Sequence[str] | None = None) -> OmegaResult:
-    """Omega hierarchical and omega total as ``psych::omega(x, nfactors)`` (defaults: minres,
-    oblimin, Schmid-Leiman).
+def omega(data: pd.DataFrame, nfactors: int | None = 3, keys: Sequence[str] | None = None,
+          fm: str = "minres", rotate: str = "oblimin", n_iter: int = 20,
+          seed: int | None = DEFAULT_SEED) -> OmegaResult:
+    """Omega hierarchical and omega total as ``psych::omega(x, nfactors, fm=fm, rotate=rotate)``
+    (defaults as psych: minres, oblimin, Schmid-Leiman).
 
-    Steps as psych: minres EFA with varimax; oblimin of those loadings (GPArotation); a general
-    factor from a one-factor minres analysis of the factor correlations (with 2 factors both
+    Steps as psych: an EFA with varimax (``fm`` "minres" or "ml", see :func:`efa`); an oblique
+    rotation of those loadings (``rotate`` "oblimin", GPArotation's quartimin, or "promax",
+    psych's Kaiser-normalised Promax); a general factor from a one-factor analysis (same ``fm``)
+    of the factor correlations (with 2 factors both
     general loadings are set to ``sqrt(phi_12)``, psych's ``option="equal"``); the
     Schmid-Leiman transformation. With ``V`` the sum of the (keyed) correlation matrix:
     ``omega_h = (sum g)^2 / V``, ``omega_total = (V - sum u2) / V``,
     ``omega_limit = (sum g)^2 / (V - sum u2)``, ``ecv`` = general share of the common variance.
     Items loading negatively on g are flipped (psych's ``flip=TRUE``) unless ``keys`` are given.
+    ``nfactors=None`` takes the number suggested by :func:`parallel_analysis` (``n_iter``,
+    ``seed``; attached as ``parallel``, at least 2); a given ``nfactors`` runs no parallel
+    analysis.
 
     ``summary``: omega_h, omega_total, omega_limit, std_alpha (standardized alpha, psych's
     ``alpha`` here), g6, ecv, n_obs, n_items;
@@ -61,8 +72,14 @@ def omega(data: pd.DataFrame, nfactors: int = 3, keys: Sequence[str] | None = No
     >>> o.summary[["omega_h", "omega_total"]].astype(float).round(3).tolist()
     [0.539, 0.881]
     """
+    check_choice("fm", fm, ("minres", "ml"))
+    check_choice("rotate", rotate, ("oblimin", "promax"))
     r, cols, n = _cor_from_data(data, "omega", min_items=3)
     p = len(cols)
+    par = None
+    if nfactors is None:
+        par = parallel_analysis(data, n_iter=n_iter, seed=seed)
+        nfactors = min(max(2, par.nfactors), p - 1)
     if not 2 <= nfactors < p:
         raise ParameterError(f"omega: nfactors must be between 2 and {p - 1} for {p} items, got {nfactors}; "
                              "for one factor use omega_total()")
@@ -70,10 +87,14 @@ def omega(data: pd.DataFrame, nfactors: int = 3, keys: Sequence[str] | None = No
     flip = not keys
     m = r * np.outer(ksign, ksign)
 
-    orth, _, _, _ = _fa(m, nfactors, "varimax")
-    fload, phi, converged = _gpf_oblimin(orth)
+    orth, _, _, _ = _fa(m, nfactors, "varimax", fm)
+    if rotate == "promax":
+        fload, phi = _promax(orth)
+        converged = True
+    else:
+        fload, phi, converged = _gpf_oblimin(orth)
     if nfactors > 2:
-        gl, _ = _minres(phi, 1)
+        gl, _ = _ml(phi, 1) if fm == "ml" else _minres(phi, 1)
         gload = gl[:, 0] * (1 if gl.sum() >= 0 else -1)
     else:
         g12 = np.sqrt(abs(phi[0, 1]))
@@ -121,7 +142,8 @@ def omega(data: pd.DataFrame, nfactors: int = 3, keys: Sequence[str] | None = No
     }, dtype=object)
     notes = [] if converged else ["omega: the oblimin rotation did not converge"]
     _warn(notes)
-    return OmegaResult(summary=summary, loadings=sl, groups=groups, nfactors=nfactors, warnings=tuple(notes))
+    return OmegaResult(summary=summary, loadings=sl, groups=groups, nfactors=int(nfactors), fm=fm, rotate=rotate,
+                       parallel=par, warnings=tuple(notes))
 
 
 @dataclasses.dataclass(frozen=True)
