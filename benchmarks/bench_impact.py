@@ -8,7 +8,7 @@ Cases (each run in its own fresh process, so peak memory is that case's alone):
          (the dummy-variable fit would need a 1,000,000 x 510 dense matrix, about 4 GB, and is
          not a fair peer on a 2-core machine; it gives the same coefficient by Frisch-Waugh-Lovell).
 - mixed: random-intercept model, 100,000 rows, 1,000 groups.
-         Ours: survey.impact.mixed (optimizer retries, gradient check, GLS standard errors).
+         Ours: survey.impact.mixed (lme4's profiled REML deviance, gradient check, Satterthwaite df).
          Peer: statsmodels MixedLM(...).fit(reml=True) with its defaults.
 - wild:  wild cluster bootstrap-t, 9,999 draws, 50,000 rows, 30 clusters.
          Ours: survey.impact.did(se="wild").  Peer: wildboottest 0.3.2 (numba; its first call
@@ -117,7 +117,7 @@ def case_wild(side: str, repeat: int) -> dict:
         from survey import impact
 
         sec, r = best_of(lambda: impact.did(df, "y", "treated", "post", cluster="cl", controls=["x"],
-                                            se="wild", n_boot=n_boot, weights="rademacher"), repeat)
+                                            se="wild", n_boot=n_boot, boot_weights="rademacher"), repeat)
         return {"seconds": sec, "t": r.att / r.se, "pvalue": r.pvalue, "ci": [r.ci_low, r.ci_high]}
     import statsmodels.formula.api as smf
     from wildboottest.wildboottest import wildboottest

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, optimize
+from scipy import linalg, optimize, sparse
 
 from ..errors import DataError, ParameterError
 from ._formula import RandomTerm
@@ -78,16 +78,15 @@ def build_blocks(data: pd.DataFrame, terms: Sequence[RandomTerm], where: str) ->
     return blocks
 
 
-def _z_matrix(blocks: Sequence[Block], n: int) -> np.ndarray:
-    """Z (n x q), columns ordered by term, then level, then effect (lme4's order within a term)."""
+def _z_matrix(blocks: Sequence[Block], n: int) -> sparse.csr_matrix:
+    """Z (n x q, sparse), columns ordered by term, then level, then effect (lme4's order within a term)."""
     cols = []
     for b in blocks:
         L = len(b.levels)
-        Zb = np.zeros((n, L * b.p))
-        for j in range(b.p):
-            Zb[np.arange(n), b.codes * b.p + j] = b.X[:, j]
-        cols.append(Zb)
-    return np.hstack(cols)
+        rows = np.repeat(np.arange(n), b.p)
+        cc = (b.codes[:, None] * b.p + np.arange(b.p)[None, :]).ravel()
+        cols.append(sparse.csr_matrix((b.X.ravel(), (rows, cc)), shape=(n, L * b.p)))
+    return sparse.hstack(cols, format="csr")
 
 
 @dataclasses.dataclass
@@ -116,13 +115,26 @@ class _Criterion:
     def __init__(self, y: np.ndarray, X: np.ndarray, Z: np.ndarray, w: np.ndarray | None,
                  blocks: Sequence[Block], reml: bool):
         sw = np.ones(len(y)) if w is None else np.sqrt(w)
-        self.y, self.X, self.Z = y * sw, X * sw[:, None], Z * sw[:, None]
+        self.y, self.X = y * sw, X * sw[:, None]
+        self.Z = sparse.diags(sw) @ Z
         self.ldW = 0.0 if w is None else float(np.sum(np.log(w)))
-        self.ZtZ, self.ZtX, self.Zty = self.Z.T @ self.Z, self.Z.T @ self.X, self.Z.T @ self.y
-        self.XtX, self.Xty = self.X.T @ self.X, self.X.T @ self.y
         self.blocks, self.reml = list(blocks), reml
         self.n, self.p = X.shape
         self.q = Z.shape[1]
+        self.ZtX, self.Zty = np.asarray(self.Z.T @ self.X), np.asarray(self.Z.T @ self.y)
+        if len(self.blocks) == 1:
+            # one term: Z'Z is block diagonal; keep its L blocks of p x p (never a q x q matrix)
+            b = self.blocks[0]
+            L, bp = len(b.levels), b.p
+            Xs = b.X * sw[:, None]
+            ZtZ = np.zeros((L, bp, bp))
+            for i in range(bp):
+                for j in range(bp):
+                    ZtZ[:, i, j] = np.bincount(b.codes, weights=Xs[:, i] * Xs[:, j], minlength=L)
+            self._one = (ZtZ, self.ZtX.reshape(L, bp, -1), self.Zty.reshape(L, bp))
+        else:
+            self.ZtZ = (self.Z.T @ self.Z).toarray()
+        self.XtX, self.Xty = self.X.T @ self.X, self.X.T @ self.y
         lower = []
         for b in self.blocks:
             lower += [0.0 if i == j else -np.inf for j in range(b.p) for i in range(j, b.p)]
@@ -140,7 +152,33 @@ class _Criterion:
             mats.append(np.kron(np.eye(len(b.levels)), T))
         return linalg.block_diag(*mats)
 
+    def _solve_one_term(self, theta: np.ndarray) -> dict:
+        """``solve`` for a single random term: A is block diagonal (one p x p block per level), so the
+        work is L small Cholesky factors instead of one q x q factor."""
+        b = self.blocks[0]
+        p, L = b.p, len(b.levels)
+        T = np.zeros((p, p))
+        T[np.triu_indices(p)[::-1]] = theta  # column-wise lower triangle, as lam()
+        ZtZ, ZtX, Zty = self._one
+        A = np.einsum("ji,ljk,km->lim", T, ZtZ, T) + np.eye(p)[None]
+        Lc = np.linalg.cholesky(A)
+        cu = np.linalg.solve(Lc, np.einsum("ji,lj->li", T, Zty)[..., None])[..., 0]
+        RZX = np.linalg.solve(Lc, np.einsum("ji,ljk->lik", T, ZtX))
+        RZXf = RZX.reshape(L * p, -1)
+        XtXs = self.XtX - RZXf.T @ RZXf
+        RX = linalg.cholesky(XtXs, lower=True)
+        beta = linalg.cho_solve((RX, True), self.Xty - RZXf.T @ cu.ravel())
+        u = np.linalg.solve(np.swapaxes(Lc, 1, 2), (cu - (RZX @ beta))[..., None])[..., 0]
+        bvec = (u @ T.T).ravel()
+        r = self.y - self.X @ beta - self.Z @ bvec
+        pwrss = float(r @ r + np.sum(u * u))
+        return {"beta": beta, "pwrss": pwrss,
+                "ldL2": 2 * float(np.sum(np.log(np.diagonal(Lc, axis1=1, axis2=2)))),
+                "ldRX2": 2 * float(np.sum(np.log(np.diag(RX)))), "RX": RX}
+
     def solve(self, theta: np.ndarray) -> dict:
+        if len(self.blocks) == 1:
+            return self._solve_one_term(theta)
         lam = self.lam(theta)
         A = lam.T @ self.ZtZ @ lam + np.eye(self.q)
         L = linalg.cholesky(A, lower=True)
