@@ -40,22 +40,19 @@ def draft_of(instrument: Instrument | str | Path) -> dict:
 
 
 def check_draft(draft: dict) -> list[str]:
-    """Every problem of a draft, as the instrument's own checks word them (empty when valid)."""
+    """Every problem of a draft, as the instrument's own checks word them (empty when valid).
+
+    >>> check_draft(draft_of("training_reaction"))
+    []
+    >>> check_draft(set_item_text(draft_of("training_reaction"), 0, "label", "en", ""))
+    ["items[0] (REL1).label: missing the English (en) text; add 'en: ...'"]
+    """
     try:
         instrument_from_dict(draft, "instrument")
     except InstrumentError as err:
-        problems = list(err.problems) or [str(err)]
-    else:
-        return []
-    # instrument.py joins its problems with "; " and splits them again, which also cuts messages
-    # that contain "; " ("...text; add 'en: ...'"); glue those tails back to their message
-    merged: list[str] = []
-    for p in problems:
-        if merged and p.startswith(("add '", "known: ")):
-            merged[-1] = f"{merged[-1]}; {p}"
-        else:
-            merged.append(p)
-    return merged
+        # one problem per line: instrument.py keeps each message whole, "; add 'en: ...'" included
+        return list(err.problems) or [str(err)]
+    return []
 
 
 def draft_instrument(draft: dict) -> Instrument:
@@ -95,11 +92,21 @@ def export_draft(draft: dict, out_dir: str | Path, what: str) -> Path:
 
 
 def languages_of(draft: dict) -> list[str]:
+    """The draft's language ids (``["id", "en"]`` while it declares none).
+
+    >>> languages_of(draft_of("training_reaction"))
+    ['id', 'en']
+    """
     langs = draft.get("languages")
     return list(langs) if isinstance(langs, dict) and langs else ["id", "en"]
 
 
 def text_of(t: Any, lang: str) -> str:
+    """A draft text in one language; ``""`` when it is not written.
+
+    >>> text_of({"id": "Ya", "en": "Yes"}, "en"), text_of(None, "en")
+    ('Yes', '')
+    """
     if isinstance(t, dict):
         return str(t.get(lang, "") or "")
     return "" if t is None else str(t)
@@ -197,6 +204,7 @@ def add_item(draft: dict, construct: str | None = None, after: int | None = None
 
 
 def remove_item(draft: dict, index: int) -> dict:
+    """Remove item ``index``; its construct and scale stay (the checks say when nothing uses them)."""
     d = copy.deepcopy(draft)
     del d["items"][_item_index(d, index)]
     return d
@@ -249,6 +257,7 @@ def remove_construct(draft: dict, cid: str) -> dict:
 
 
 def set_construct_text(draft: dict, cid: str, lang: str, text: str) -> dict:
+    """Set a construct's label in one language."""
     d = copy.deepcopy(draft)
     c = d["constructs"][cid]
     c["label"] = {**(c.get("label") or {}), lang: text}
@@ -256,6 +265,7 @@ def set_construct_text(draft: dict, cid: str, lang: str, text: str) -> dict:
 
 
 def set_construct_field(draft: dict, cid: str, field: str, value: Any) -> dict:
+    """Set one field of a construct (e.g. ``min_answered``); the checks judge the value."""
     d = copy.deepcopy(draft)
     d["constructs"][cid][field] = value
     return d
@@ -274,6 +284,7 @@ def add_scale(draft: dict, sid: str, options: list[dict] | None = None) -> dict:
 
 
 def rename_scale(draft: dict, old: str, new: str) -> dict:
+    """Rename a scale and every item reference to it (order of scales kept)."""
     d = copy.deepcopy(draft)
     scales = d.get("scales") or {}
     if old not in scales:
@@ -323,6 +334,7 @@ def parse_scale_options(text: str, langs: list[str]) -> tuple[list[dict], list[s
 
 
 def set_scale_options(draft: dict, sid: str, options: list[dict], key: str = "options") -> dict:
+    """Replace a scale's ``options`` (or its ``missing`` codes; an empty list removes them)."""
     d = copy.deepcopy(draft)
     sc = d["scales"][sid]
     if key == "missing" and not options:
