@@ -322,7 +322,11 @@ def _pydantic_problems(err: ValidationError) -> list[str]:
 
 
 def builtin_names() -> list[str]:
-    """Names of the built-in instruments (the YAML files shipped in ``survey/instruments``)."""
+    """Names of the built-in instruments (the YAML files shipped in ``survey/instruments``).
+
+    >>> builtin_names()
+    ['competency_needs', 'employee_survey', 'skm_2017', 'training_reaction', 'training_transfer']
+    """
     folder = resources.files("survey") / "instruments"
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
@@ -375,6 +379,12 @@ def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
     """Load a built-in instrument by name (``"skm_2017"``) or an instrument YAML file.
 
     Raises :class:`InstrumentError` listing every problem with its path in the file.
+
+    >>> inst = load_instrument("training_reaction")
+    >>> inst.version, list(inst.constructs)
+    ('1.0', ['relevance', 'applicability', 'facilitator', 'organisation'])
+    >>> inst.reverse_items()
+    ['REL4', 'APP3']
     """
     if isinstance(name_or_path, Instrument):
         return name_or_path
@@ -383,7 +393,18 @@ def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
 
 
 def validate_instrument_file(path: str | Path) -> list[str]:
-    """Every problem of an instrument file, as lines (empty when valid)."""
+    """Every problem of an instrument file, as lines (empty when valid).
+
+    >>> import pathlib, tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = pathlib.Path(folder.name) / "mini.yaml"
+    >>> _ = path.write_text("id: mini\\nversion: '1'\\ntitle: {id: Mini}\\nlanguages: {id: Bahasa Indonesia}\\n"
+    ...                     "default_language: id\\nitems:\\n- {name: q1, type: text, label: {id: Nama}, colour: red}\\n",
+    ...                     encoding="utf-8")
+    >>> validate_instrument_file(path)
+    ["items.0.colour: unknown key (check the spelling; allowed here: name, type, scale, ...) (got 'red')"]
+    >>> folder.cleanup()
+    """
     try:
         load_instrument(path)
     except InstrumentError as err:
