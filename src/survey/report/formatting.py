@@ -10,12 +10,13 @@ A missing value (``None``, NaN, ``pd.NA``) is shown as an en dash.
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import math
 from numbers import Real
 
 from babel.dates import format_date as _babel_date
-from babel.numbers import format_decimal as _babel_decimal
-from babel.numbers import format_percent as _babel_percent
+from babel.numbers import format_decimal as _babel_decimal_raw
+from babel.numbers import format_percent as _babel_percent_raw
 
 from .._checks import check_lang
 from ..errors import ParameterError
@@ -25,6 +26,18 @@ LOCALES: dict[str, str] = {"id": "id_ID", "en": "en_GB"}
 
 MISSING = "\u2013"
 """What a missing number shows (an en dash)."""
+
+
+def _babel_decimal(value, **kw):
+    with decimal.localcontext() as ctx:
+        ctx.rounding = decimal.ROUND_HALF_UP  # published tables round half up (69,125 -> 69,13)
+        return _babel_decimal_raw(value, **kw)
+
+
+def _babel_percent(value, **kw):
+    with decimal.localcontext() as ctx:
+        ctx.rounding = decimal.ROUND_HALF_UP
+        return _babel_percent_raw(value, **kw)
 
 
 def locale_of(lang: str) -> str:
@@ -49,6 +62,14 @@ def _is_missing(x: object) -> bool:
     return isinstance(x, Real) and math.isnan(float(x))
 
 
+def _decimal(value: float) -> decimal.Decimal:
+    """``value`` as the decimal a reader sees (``repr``), so 69.125 rounds to 69.13 as by hand.
+
+    Babel rounds with the current decimal context; reports round half up, as published SKM tables do.
+    """
+    return decimal.Decimal(repr(value))
+
+
 def _digits(digits: int) -> int:
     if not isinstance(digits, int) or isinstance(digits, bool) or not 0 <= digits <= 10:
         raise ParameterError(f"digits={digits!r}: give a whole number from 0 to 10")
@@ -71,7 +92,7 @@ def format_number(x: object, lang: str, digits: int = 2) -> str:
     if _is_missing(x):
         return MISSING
     value = float(x)  # type: ignore[arg-type]
-    out = _babel_decimal(value, format=_pattern(_digits(digits)), locale=locale)
+    out = _babel_decimal(_decimal(value), format=_pattern(_digits(digits)), locale=locale)
     # Babel keeps the sign of a value that rounds to zero ("-0,00"); a reader sees a negative zero
     return out[1:] if out.startswith("-") and float(round(value, digits)) == 0 else out
 
@@ -94,7 +115,7 @@ def format_percent(x: object, lang: str, digits: int = 1) -> str:
     locale = locale_of(lang)
     if _is_missing(x):
         return MISSING
-    return _babel_percent(float(x), format=_pattern(_digits(digits), "%"), locale=locale)  # type: ignore[arg-type]
+    return _babel_percent(_decimal(float(x)), format=_pattern(_digits(digits), "%"), locale=locale)  # type: ignore[arg-type]
 
 
 def format_pvalue(p: object, lang: str, digits: int = 3) -> str:

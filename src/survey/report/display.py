@@ -1,0 +1,272 @@
+"""The one rendering path from a notebook to HTML: every text is escaped where it is inserted.
+
+Notebooks display what these functions return, never hand-built HTML or Markdown:
+
+- :func:`header`: the report's title, period, agency, date and version (and the page's ``lang`` and
+  ``<title>``, carried to the HTML template in a JSON output next to the visible header);
+- :func:`heading`, :func:`paragraph`, :func:`bullets`, :func:`note`: text, escaped; ``**bold**``
+  is the only markup a text may carry;
+- :func:`table`: a DataFrame as an escaped HTML table, numbers formatted for the language, small
+  groups suppressed when a count column is named;
+- :func:`figure`: a matplotlib figure as an embedded PNG with alt text in the report language, its
+  numbers localised first (:func:`survey.report.figures.localize_figure`).
+
+Each returns an object with ``_repr_html_`` (IPython displays it) and ``.html`` (the fragment).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html as _html
+import io
+import re
+from dataclasses import dataclass, field
+from numbers import Real
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+from .._checks import check_lang
+from ..errors import ParameterError
+from .catalog import t
+from .formatting import MISSING, format_date, format_int, format_number
+
+REPORT_MIME = "application/vnd.survey.report+json"
+"""Mimetype of the output that tells the HTML template the report's language and title."""
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """An escaped HTML fragment that IPython displays as HTML."""
+
+    html: str
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle: dict[str, Any] = {"text/html": self.html}
+        if self.meta:
+            bundle[REPORT_MIME] = dict(self.meta)
+        return bundle
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __add__(self, other: "Fragment") -> "Fragment":
+        return Fragment(self.html + other.html, {**self.meta, **other.meta})
+
+
+def escape(text: object) -> str:
+    """``text`` safe to put between HTML tags or in an attribute (quotes escaped too).
+
+    >>> escape('<img src=x onerror="alert(1)">')
+    '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
+    """
+    return _html.escape("" if text is None else str(text), quote=True)
+
+
+def inline(text: object) -> str:
+    """Escape ``text``, then turn ``**bold**`` into ``<strong>`` (the one markup a sentence may use).
+
+    >>> inline("IKM **69,13** <b>")
+    'IKM <strong>69,13</strong> &lt;b&gt;'
+    """
+    return _BOLD.sub(r"<strong>\1</strong>", escape(text))
+
+
+def heading(text: object, level: int = 3) -> Fragment:
+    """A section heading (``<h2>``-``<h4>``), escaped.
+
+    >>> heading("Ringkasan", 2).html
+    '<h2>Ringkasan</h2>'
+    """
+    if level not in (2, 3, 4):
+        raise ParameterError(f"level={level!r}: a report heading is level 2, 3 or 4")
+    return Fragment(f"<h{level}>{inline(text)}</h{level}>")
+
+
+def paragraph(*sentences: object, cls: str = "") -> Fragment:
+    """One paragraph from sentences (empty ones are skipped), escaped.
+
+    >>> paragraph("A <b>.", "", "B.").html
+    '<p>A &lt;b&gt;. B.</p>'
+    """
+    text = " ".join(str(s).strip() for s in sentences if s is not None and str(s).strip())
+    klass = f' class="{escape(cls)}"' if cls else ""
+    return Fragment(f"<p{klass}>{inline(text)}</p>" if text else "")
+
+
+def note(*sentences: object) -> Fragment:
+    """A paragraph set apart as a note (a caveat or an in-report message instead of a result)."""
+    return paragraph(*sentences, cls="survey-note")
+
+
+def bullets(items: Iterable[object]) -> Fragment:
+    """A bulleted list, each item escaped.
+
+    >>> bullets(["a", "<b>"]).html
+    '<ul><li>a</li><li>&lt;b&gt;</li></ul>'
+    """
+    lis = "".join(f"<li>{inline(i)}</li>" for i in items)
+    return Fragment(f"<ul>{lis}</ul>" if lis else "")
+
+
+def summary(sentences: Iterable[object], lang: str) -> Fragment:
+    """The report's opening summary for an official: a heading and a few plain sentences."""
+    items = [s for s in sentences if s]
+    body = "".join(f"<p>{inline(s)}</p>" for s in items)
+    return Fragment(f'<section class="survey-summary"><h2>{escape(t("common.summary_title", lang))}</h2>'
+                    f"{body}</section>")
+
+
+def _css_string(text: str) -> str:
+    """``text`` as the inside of a CSS string: every character but letters, digits and space as ``\\HEX ``."""
+    return "".join(c if (c.isalnum() and c.isascii()) or c == " " else f"\\{ord(c):x} " for c in text)
+
+
+def header(title: str, lang: str, *, period: str | None = None, agency: str | None = None,
+           date: _dt.date | str | None = None, subtitle: str | None = None) -> Fragment:
+    """The report's visible header and the page's language and ``<title>``.
+
+    ``title`` is the human title (not a file name); ``period`` the waves or years covered; ``agency``
+    the issuing body (a plan parameter); ``date`` defaults to today. The workbench version is added.
+    The HTML template reads ``lang`` and ``title`` from the same output (mimetype
+    :data:`REPORT_MIME`), so the exported page says ``<html lang="id">`` for an Indonesian report.
+
+    >>> h = header("Indeks Kepuasan <Masyarakat>", "id", period="2024", agency="BKPSDM Kota Medan",
+    ...            date="2026-12-01")
+    >>> h.meta["lang"], h.meta["title"]
+    ('id', 'Indeks Kepuasan <Masyarakat> · 2024')
+    >>> "&lt;Masyarakat&gt;" in h.html and "1 Desember 2026" in h.html
+    True
+    """
+    from .. import __version__
+
+    check_lang(lang)
+    date = date if date is not None else _dt.date.today()
+    parts = []
+    if period:
+        parts.append(f'{escape(t("common.period", lang))}: {escape(period)}')
+    if agency:
+        parts.append(f'{escape(t("common.issued_by", lang))}: {escape(agency)}')
+    parts.append(f'{escape(t("common.date", lang))}: {escape(format_date(date, lang))}')
+    parts.append(escape(t("common.version", lang, version=__version__)))
+    sub = f'<p class="survey-subtitle">{inline(subtitle)}</p>' if subtitle else ""
+    body = (f'<header class="survey-header"><h1>{escape(title)}</h1>{sub}'
+            f'<p class="survey-meta">{" · ".join(parts)}</p></header>')
+    page_title = f"{title} · {period}" if period else title
+    running = " · ".join(x for x in (title, period, agency) if x)
+    return Fragment(body, {"lang": lang, "title": page_title, "running": _css_string(running)})
+
+
+def _cell(v: object, lang: str, digits: int | None) -> str:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        return MISSING
+    if isinstance(v, bool):
+        return t("common.yes" if v else "common.no", lang)
+    if isinstance(v, Real):
+        if float(v).is_integer() and (digits is None or digits == 0) and not isinstance(v, float):
+            return format_int(v, lang)
+        if digits is None:
+            return format_int(v, lang) if float(v).is_integer() and not isinstance(v, float) else \
+                format_number(v, lang, 2)
+        return format_number(v, lang, digits)
+    if isinstance(v, (_dt.date, pd.Timestamp)):
+        return format_date(v, lang)
+    return str(v)
+
+
+def table(df: pd.DataFrame, lang: str, *, caption: str | None = None, digits: int | Mapping[str, int] = 2,
+          index: bool = False, min_cell: int | None = None, count: str | None = None,
+          align_left: Iterable[str] = ()) -> Fragment:
+    """``df`` as an escaped HTML table with numbers formatted for ``lang``.
+
+    ``digits`` is the number of decimals of float columns (one number, or per column; integer
+    columns are counts and get thousands separators). With ``min_cell`` and ``count`` (the column of
+    respondents per row), rows of fewer than ``min_cell`` respondents are blanked through
+    :func:`survey.privacy.suppress_small_cells` and a note says so. Cells, headers and the caption
+    are escaped, so data values and instrument texts cannot inject markup.
+
+    >>> frag = table(pd.DataFrame({"Unit": ["<b>A</b>"], "IKM": [69.125]}), "id")
+    >>> "&lt;b&gt;A&lt;/b&gt;" in frag.html and "69,13" in frag.html
+    True
+    """
+    check_lang(lang)
+    data = df.reset_index() if index else df
+    note_html = ""
+    if min_cell is not None and count is not None:
+        from ..privacy import suppress_small_cells
+
+        data = suppress_small_cells(data, min_cell, count=count)
+        n_hidden = int(data.attrs.get("suppressed", 0))
+        data = data.drop(columns=["suppressed"], errors="ignore")
+        if n_hidden:
+            note_html = f'<p class="survey-note">{escape(t("common.suppressed_note", lang, min_cell=min_cell))}</p>'
+    left = set(align_left)
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in data.columns)
+    rows = []
+    for _, r in data.iterrows():
+        cells = []
+        for c in data.columns:
+            d = digits.get(c, 2) if isinstance(digits, Mapping) else digits
+            v = r[c]
+            text = _cell(v, lang, d if isinstance(v, float) else None)
+            num = isinstance(v, Real) and not isinstance(v, bool) and c not in left
+            cells.append(f'<td class="{"num" if num else "txt"}">{escape(text)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{inline(caption)}</caption>" if caption else ""
+    return Fragment(f'<div class="survey-table"><table>{cap}<thead><tr>{head}</tr></thead>'
+                    f'<tbody>{"".join(rows)}</tbody></table>{note_html}</div>')
+
+
+def key_values(pairs: Iterable[tuple[str, object]], lang: str, *, caption: str | None = None) -> Fragment:
+    """A two-column table (label, value): a wide one-row table turned into long format so it fits a page.
+
+    >>> "<th" in key_values([("IKM", 69.13)], "id").html
+    True
+    """
+    rows = "".join(f'<tr><th scope="row">{escape(k)}</th><td class="txt">{escape(_cell(v, lang, 2))}</td></tr>'
+                   for k, v in pairs)
+    cap = f"<caption>{inline(caption)}</caption>" if caption else ""
+    return Fragment(f'<div class="survey-table"><table class="survey-kv">{cap}<tbody>{rows}</tbody></table></div>')
+
+
+def figure(fig, lang: str, alt: str, *, caption: str | None = None, dpi: int = 110) -> Fragment:
+    """A matplotlib figure as an embedded PNG with ``alt`` text, numbers localised for ``lang``.
+
+    The figure is closed afterwards so that the notebook does not show it a second time.
+    """
+    import matplotlib.pyplot as plt
+
+    from .figures import localize_figure
+
+    if not alt or not str(alt).strip():
+        raise ParameterError("a figure needs alt text saying what it shows")
+    localize_figure(fig, lang)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    cap = f"<figcaption>{inline(caption)}</figcaption>" if caption else ""
+    return Fragment(f'<figure class="survey-figure"><img src="data:image/png;base64,{data}" '
+                    f'alt="{escape(alt)}">{cap}</figure>')
+
+
+def methods(sentences: Iterable[object], lang: str) -> Fragment:
+    """The closing "Metode"/"Methods" section: estimators, options and diagnostics, for analysts."""
+    body = "".join(f"<p>{inline(s)}</p>" for s in sentences if s)
+    return Fragment(f'<section class="survey-methods"><h2>{escape(t("common.methods_title", lang))}</h2>'
+                    f"{body}</section>")
+
+
+def show(*fragments: Fragment | None) -> None:
+    """Display fragments in order (``None`` and empty ones skipped) in one output."""
+    from IPython.display import display
+
+    for f in fragments:
+        if f is not None and (f.html or f.meta):
+            display(f)
