@@ -144,9 +144,11 @@ def test_mixed_keeps_the_reference_level():
 # ---------------------------------------------------------------- random terms outside mixed()
 
 def test_random_term_in_ordinal_is_not_read_as_a_covariate():
+    # patsy alone would read 1 | Type as a bitwise OR and fit it as one more covariate
     h = _housing()
-    with pytest.raises(ParameterError, match=r"\(1 ?\| ?Type\)"):
-        impact.ordinal(h, "Sat ~ Infl + (1 | Type)", weights="Freq")
+    r = impact.ordinal(h, "Sat ~ Infl + Cont + (1 | Type)", weights="Freq")
+    assert list(r.params.index) == ["Infl[T.Medium]", "Infl[T.High]", "Cont[T.High]"]
+    assert r.re_group == "Type" and r.n_groups == 4 and r.re_var > 0
 
 
 # ---------------------------------------------------------------- weights: population-weighted panel
@@ -390,3 +392,40 @@ def test_mixed_formula_errors():
         impact.mixed(s, "Reaction ~ Days + (Days || Subject)")
     with pytest.raises(ParameterError, match="inference='kr'"):
         impact.mixed(s, "Reaction ~ Days + (1 | Subject)", inference="kr")
+
+
+# ---------------------------------------------------------------- cumulative link mixed model
+
+def _wine() -> pd.DataFrame:
+    w = pd.read_csv(FIX / "wine.csv")
+    w["rating"] = pd.Categorical(w["rating"], categories=[1, 2, 3, 4, 5], ordered=True)
+    return w
+
+
+def test_ordinal_random_intercept_wine_against_clmm():
+    r = impact.ordinal(_wine(), "rating ~ temp + contact + (1 | judge)")
+    # R: library(ordinal)
+    #    m <- clmm(rating ~ temp + contact + (1 | judge), data = wine, control = clmm.control(gradTol = 1e-10))
+    #    m$coefficients; m$ST; logLik(m)
+    np.testing.assert_allclose(r.params, [3.06299931410302, 1.83489968781562], rtol=1e-5)
+    np.testing.assert_allclose(r.cutpoints, [-1.62367171145704, 1.51335418099894, 4.22851888200403,
+                                             6.08876682559577], rtol=1e-5)
+    assert r.re_var == pytest.approx(1.13113914162746 ** 2, rel=1e-4)
+    assert r.llf == pytest.approx(-81.5654127767727, abs=1e-6)
+    assert r.n_groups == 9 and r.re_group == "judge"
+    # R: m <- clmm(rating ~ temp + contact + (1 | judge), data = wine); sqrt(diag(vcov(m)))
+    #    (default control: with the inner gradTol tightened to 1e-10 clmm's inner Newton stops on its
+    #    line search while it differentiates, and its Hessian moves by 0.5 %)
+    np.testing.assert_allclose(r.table["se"], [0.595376183131184, 0.512529332005404, 0.682441031959170,
+                                               0.603753330430831, 0.808966050324495, 0.972453654184804],
+                               rtol=1e-4)
+
+
+def test_ordinal_random_terms_it_does_not_fit_are_errors():
+    w = _wine()
+    with pytest.raises(ParameterError, match=r"\(temp \| judge\)"):
+        impact.ordinal(w, "rating ~ contact + (temp | judge)")
+    with pytest.raises(ParameterError, match=r"\(1 \| bottle\)"):
+        impact.ordinal(w, "rating ~ temp + (1 | judge) + (1 | bottle)")
+    with pytest.raises(ParameterError, match=r"\(1 \| judge/bottle\)"):
+        impact.ordinal(w, "rating ~ temp + (1 | judge/bottle)")

@@ -192,6 +192,9 @@ class OrdinalResult(Result):
     distr: str
     confidence: float
     table: pd.DataFrame
+    re_group: str | None = None
+    re_var: float = float("nan")
+    n_groups: int | None = None
     model: Any = dataclasses.field(repr=False, compare=False, default=None)
 
 
@@ -231,16 +234,19 @@ def _ordered_outcome(s: pd.Series, yname: str, where: str) -> tuple[pd.Series, l
         f"categories=[lowest, ..., highest], ordered=True).")
 
 
-def _ordered_design(formula: str, data: pd.DataFrame, where: str, weights: str | None, instrument: Any
-                    ) -> tuple[pd.Series, pd.DataFrame, list, int, np.ndarray | None, tuple[str, ...]]:
-    """Ordered outcome, design without intercept, outcome levels, rows dropped, weights, warnings."""
+def _ordered_design(formula: str, data: pd.DataFrame, where: str, weights: str | None, instrument: Any,
+                    group: str | None = None,
+                    ) -> tuple[pd.Series, pd.DataFrame, list, int, np.ndarray | None, tuple[str, ...], pd.DataFrame]:
+    """Ordered outcome, design without intercept, outcome levels, rows dropped, weights, warnings
+    and the rows used."""
     import patsy
 
     desc = patsy.ModelDesc.from_formula(formula)
     yname = desc.lhs_termlist[0].factors[0].name()
-    require_columns(data, [yname] + ([weights] if weights else []), where)
+    extra = ([weights] if weights else []) + ([group] if group else [])
+    require_columns(data, [yname] + extra, where)
     used = formula_columns(formula, data)
-    sub, dropped = complete(data, used + ([weights] if weights else []))
+    sub, dropped = complete(data, used + extra)
     sub = model_frame(instrument_items(sub, used, instrument), used)
     w = observation_weights(sub, weights, where)
     y, levels, notes = _ordered_outcome(sub[yname], yname, where)
@@ -253,7 +259,7 @@ def _ordered_design(formula: str, data: pd.DataFrame, where: str, weights: str |
     X = X.drop(columns=[c for c in X.columns if c == "Intercept"])
     if X.shape[1] == 0:
         raise DataError(f"{where}: the formula {formula!r} has no predictors.")
-    return y, X, levels, dropped, w, notes
+    return y, X, levels, dropped, w, notes, sub
 
 
 def _weighted_ordered_model(y: pd.Series, X: pd.DataFrame, distr: str, w: np.ndarray | None) -> Any:
@@ -320,8 +326,15 @@ def ordinal(data: pd.DataFrame, formula: str, distr: str = "logit", *, weights: 
     polynomial contrasts for *ordered* factor predictors, here every Categorical gets treatment dummies
     (write ``C(x, Poly)`` for R's coding). ``weights`` names a column of case weights: the
     log-likelihood is sum_i w_i l_i, as ``polr(weights=)`` and ``clm(weights=)``.
-    A random term ``( ... | g)`` is an error (not yet fitted here).
-    Reference: McCullagh (1980), J. R. Stat. Soc. B 42:109.
+
+    One random intercept ``(1 | g)`` makes it a cumulative link mixed model,
+    P(Y_i <= k | u_g) = F(theta_k - x_i'b - u_g), u_g ~ N(0, ``re_var``), fitted as ``ordinal::clmm``
+    does by default: the Laplace approximation of the marginal likelihood (conditional modes of u by
+    Newton's method), maximised by BFGS; standard errors from the numerical Hessian in
+    (theta, b, log sd). Any other random term (slopes, several or nested factors) is a
+    ``ParameterError`` naming it.
+    References: McCullagh (1980), J. R. Stat. Soc. B 42:109; Christensen (2019), ordinal - regression
+    models for ordinal data, R package vignette "clmm".
 
     Missing data: rows missing the outcome, a predictor or the weight are dropped (``n_dropped``).
 
@@ -339,25 +352,54 @@ def ordinal(data: pd.DataFrame, formula: str, distr: str = "logit", *, weights: 
     confidence = confidence_level(where, confidence, alpha)
     check_choice("distr", distr, DISTRIBUTIONS)
     fixed, terms = split_random(formula)
-    if terms:
-        raise ParameterError(f"{where}: random terms ({', '.join(t.text for t in terms)}) are not fitted yet by "
-                             f"ordinal(); fit the fixed-effects model without them, or a linear mixed model "
-                             f"with impact.mixed().")
-    y, X, levels, dropped, w, notes = _ordered_design(formula, data, where, weights, instrument)
+    group = _clmm_group(terms, where)
+    y, X, levels, dropped, w, notes, sub = _ordered_design(fixed, data, where, weights, instrument, group)
     mod = _weighted_ordered_model(y, X, distr, w)
     res = _fit_ordered(mod, formula, where)
     kx = X.shape[1]
     beta = res.params.iloc[:kx]
     bse = res.bse.iloc[:kx]
     cuts = mod.transform_threshold_params(res.params.to_numpy())[1:-1]
+    cut_se = _threshold_se(res, kx)
     labels = [f"{levels[i]}|{levels[i + 1]}" for i in range(len(levels) - 1)]
+    re_var, n_groups, model = float("nan"), None, res
+    if group is not None:
+        from ._clmm import fit_clmm
+
+        codes, glev = pd.factorize(sub[group], sort=True)
+        if len(glev) < 2:
+            raise DataError(f"{where}: the random intercept needs at least 2 groups of {group!r}.")
+        model = fit_clmm(np.asarray(y.cat.codes), X.to_numpy(dtype=float), np.asarray(codes), len(glev),
+                         len(levels), distr, w, np.asarray(cuts, dtype=float), beta.to_numpy(dtype=float), where)
+        k = len(levels) - 1
+        se_all = np.sqrt(np.diag(model.vcov))
+        cuts, cut_se = model.theta, se_all[:k]
+        beta = pd.Series(model.beta, index=X.columns)
+        bse = pd.Series(se_all[k:k + kx], index=X.columns)
+        re_var, n_groups = model.tau ** 2, len(glev)
     q = stats.norm.ppf(two_sided(confidence))
-    table = pd.DataFrame({"coef": np.r_[beta.to_numpy(), cuts], "se": np.r_[bse.to_numpy(), _threshold_se(res, kx)]},
+    table = pd.DataFrame({"coef": np.r_[beta.to_numpy(), cuts], "se": np.r_[bse.to_numpy(), cut_se]},
                          index=pd.Index(list(beta.index) + labels, name="term"))
     table["z"] = table["coef"] / table["se"]
     table["pvalue"] = 2 * stats.norm.sf(np.abs(table["z"]))
     orr = pd.DataFrame({"odds_ratio": np.exp(beta), "ci_low": np.exp(beta - q * bse),
                         "ci_high": np.exp(beta + q * bse)}) if distr == "logit" else pd.DataFrame()
+    llf = float(res.llf) if group is None else model.llf
     return OrdinalResult(params=beta, bse=bse, cutpoints=pd.Series(cuts, index=labels), odds_ratios=orr,
-                         llf=float(res.llf), n=int(res.nobs), n_dropped=dropped, distr=distr,
-                         confidence=confidence, table=table, model=res, warnings=notes)
+                         llf=llf, n=int(res.nobs), n_dropped=dropped, distr=distr,
+                         confidence=confidence, table=table, re_group=group, re_var=re_var, n_groups=n_groups,
+                         model=model, warnings=notes)
+
+
+def _clmm_group(terms: Sequence[RandomTerm], where: str) -> str | None:
+    """The grouping column of the one random intercept ordinal() fits, or a ParameterError naming the term."""
+    if not terms:
+        return None
+    bad = [t.text for t in terms if t.expr.replace(" ", "") != "1" or not t.group.isidentifier()]
+    if bad or len(terms) > 1:
+        shown = bad[0] if bad else terms[1].text
+        raise ParameterError(f"{where}: {shown!r} is not fitted: ordinal() fits one random intercept "
+                             f"(1 | group), a cumulative link mixed model. For random slopes, several or "
+                             f"nested grouping factors use R's ordinal::clmm, or a linear model with "
+                             f"impact.mixed().")
+    return terms[0].group
