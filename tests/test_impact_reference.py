@@ -385,7 +385,10 @@ def test_mixed_formula_errors():
     with pytest.raises(ParameterError, match="has no random term"):
         impact.mixed(s, "Reaction ~ Days")
     with pytest.raises(ParameterError, match="not both"):
-        impact.mixed(s, "Reaction ~ Days + (1 | Subject)", groups="Subject")
+        impact.mixed(s, "Reaction ~ Days + (1 | Subject)", groups="Days")
+    # the same grouping factor twice is one random intercept, never a covariate '1 | Subject'
+    both = impact.mixed(s, "Reaction ~ Days + (1 | Subject)", groups="Subject")
+    assert list(both.params.index) == ["Intercept", "Days"]
     with pytest.raises(ParameterError, match="random-effect term"):
         impact.mixed(s, "Reaction ~ Days", groups="Subject", re_formula="~ (1 | Days)")
     with pytest.raises(ParameterError, match="'\\|\\|'"):
@@ -429,3 +432,25 @@ def test_ordinal_random_terms_it_does_not_fit_are_errors():
         impact.ordinal(w, "rating ~ temp + (1 | judge) + (1 | bottle)")
     with pytest.raises(ParameterError, match=r"\(1 \| judge/bottle\)"):
         impact.ordinal(w, "rating ~ temp + (1 | judge/bottle)")
+
+
+def test_categorical_controls_in_did_and_mediation_keep_their_reference():
+    d = _two_by_two(_mortality())
+    d["region"] = pd.Categorical(np.where(d["state"] < 20, "low", np.where(d["state"] < 40, "mid", "high")),
+                                 categories=["mid", "low", "high"])
+    r = impact.did(d, "mrate", "treated", "post", cluster="state", controls=["region"], se="cr2")
+    # R: d$region <- factor(ifelse(d$state < 20, "low", ifelse(d$state < 40, "mid", "high")),
+    #                       levels = c("mid", "low", "high"))
+    #    m <- lm(mrate ~ treated * post + region, data = d); coef(m)
+    #    coef_test(m, vcov = "CR2", cluster = d$state, coefs = "treated:post")
+    np.testing.assert_allclose(r.table.loc[["region[T.low]", "region[T.high]"], "coef"],
+                               [-5.68751111583939, 2.42304599934342], rtol=1e-9)
+    assert r.att == pytest.approx(-0.80671377696246, rel=1e-9)
+    assert r.se == pytest.approx(3.14908895175484, rel=1e-6)
+    assert r.df == pytest.approx(48.3012856344328, rel=1e-6)
+    me = impact.mediation(d, "treated", "beertaxa", "mrate", controls=["region"], n_boot=20)
+    # R: coef(lm(beertaxa ~ treated + region, d))["treated"]
+    #    coef(lm(mrate ~ treated + beertaxa + region, d))[c("treated", "beertaxa")]
+    assert me.a == pytest.approx(0.0758741502916932, rel=1e-9)
+    assert me.b == pytest.approx(11.65950647832154, rel=1e-9)
+    assert me.direct == pytest.approx(5.89750428804923, rel=1e-9)

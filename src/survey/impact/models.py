@@ -60,10 +60,13 @@ def _mixed_terms(formula: str, groups: str | None, re_formula: str | None, where
         if groups is None:
             raise ParameterError(f"{where}: re_formula needs groups=; or write the term in the formula, "
                                  f"e.g. 'y ~ x + (1 + x | g)'.")
+    if groups is not None and terms:
+        # groups= naming the formula's one grouping factor says the same thing twice: accepted
+        if re_formula is None and all(t.group == groups for t in terms):
+            return fixed, terms
+        raise ParameterError(f"{where}: give the random terms either in the formula ({terms[0].text}) or "
+                             f"with groups=, not both.")
     if groups is not None:
-        if terms:
-            raise ParameterError(f"{where}: give the random terms either in the formula ({terms[0].text}) or "
-                                 f"with groups=, not both.")
         expr = (re_formula or "1").strip().lstrip("~").strip() or "1"
         terms = [RandomTerm(expr, groups, f"({expr} | {groups})")]
     if not terms:
