@@ -46,6 +46,9 @@ def _results(panel, scores, means) -> dict[str, Result]:
         "ordinal": impact.ordinal(panel, "item ~ x + D"),
         "mediation": impact.mediation(panel, "D", "x", "y", n_boot=50),
         "icc": impact.icc(panel, "y", "unit"),
+        "power": impact.power(0.3, n=10, icc=0.1, clusters=20),
+        "mixed_lme4": impact.mixed(panel, "y ~ x + D + (1 | unit) + (1 | wave)"),
+        "clmm": impact.ordinal(panel, "item ~ x + D + (1 | unit)"),
     }
 
 
@@ -247,3 +250,14 @@ def test_public_names_stay_importable():
     assert set(impact.__all__) <= set(dir(impact))
     with pytest.raises(AttributeError):
         impact.nothing_here  # noqa: B018
+
+
+def test_mixed_says_when_a_variance_is_zero():
+    # every group holds the same five values, so the group means are equal and the REML estimate of
+    # the between-group variance is 0 (lme4: "boundary (singular) fit")
+    vals = [1.0, 2.0, 4.0, 7.0, 11.0]
+    df = pd.DataFrame({"y": [v for g in range(6) for v in vals[g % 5:] + vals[:g % 5]],
+                       "g": [g for g in range(6) for _ in vals]})
+    m = impact.mixed(df, "y ~ 1 + (1 | g)")
+    assert m.varcor["vcov"].iloc[0] == pytest.approx(0.0, abs=1e-8)
+    assert any("singular" in w for w in m.warnings)

@@ -11,8 +11,9 @@ at different times. One module per task:
   cluster bootstrap inference.
 - ``staggered``: :func:`staggered` - Callaway & Sant'Anna (2021) group-time ATTs and their
   aggregations.
-- ``models``: :func:`mixed` - linear mixed models with convergence checks; :func:`ordinal` -
-  proportional odds.
+- ``models``: :func:`mixed` - linear mixed models in lme4's formula syntax (crossed and nested
+  random effects) with Satterthwaite t-tests; :func:`ordinal` - proportional odds, with one random
+  intercept a cumulative link mixed model.
 - ``mediation``: :func:`mediation` - indirect effects with bootstrap CIs.
 - ``design``: :func:`mde`, :func:`clusters_needed` (Bloom's approximation), :func:`power` (exact
   noncentral t), :func:`icc` - design and power for cluster designs.

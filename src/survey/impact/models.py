@@ -172,11 +172,15 @@ def mixed(data: pd.DataFrame, formula: str, groups: str | None = None, re_formul
     label = ("REML" if reml else "ML") + ", " + label + ("; weighted" if w is not None else "")
     cov_re = block_cov(fit, 0)
     sigma2 = fit.sigma ** 2
+    vc = varcor(fit)
+    zero = vc[(vc["var2"].isna()) & (vc["grp"] != "Residual") & (vc["vcov"] < 1e-8 * sigma2)]
+    notes = tuple(f"Boundary (singular) fit: the variance of {v!r} in {g!r} is estimated as 0, as lme4 would "
+                  f"report; consider dropping that random effect." for g, v in zip(zero["grp"], zero["var1"]))
     v0 = float(cov_re.iloc[0, 0]) if cov_re.index[0] == "(Intercept)" else float("nan")
-    return MixedResult(params=fe, bse=bse, cov_re=cov_re, varcor=varcor(fit), scale=sigma2, llf=fit.llf,
+    return MixedResult(params=fe, bse=bse, cov_re=cov_re, varcor=vc, scale=sigma2, llf=fit.llf,
                        converged=True, icc=v0 / (v0 + sigma2), method=fit.method, inference=label,
                        n=fit.n, n_groups=len(blocks[0].levels), n_dropped=dropped, confidence=confidence,
-                       table=table, model=fit)
+                       table=table, model=fit, warnings=notes)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -380,6 +384,9 @@ def ordinal(data: pd.DataFrame, formula: str, distr: str = "logit", *, weights: 
         beta = pd.Series(model.beta, index=X.columns)
         bse = pd.Series(se_all[k:k + kx], index=X.columns)
         re_var, n_groups = model.tau ** 2, len(glev)
+        if re_var < 1e-6:
+            notes = notes + (f"The random-intercept variance of {group!r} is estimated as (nearly) 0: the "
+                             f"groups do not differ beyond the predictors; the fixed-effects model says the same.",)
     q = stats.norm.ppf(two_sided(confidence))
     table = pd.DataFrame({"coef": np.r_[beta.to_numpy(), cuts], "se": np.r_[bse.to_numpy(), cut_se]},
                          index=pd.Index(list(beta.index) + labels, name="term"))
