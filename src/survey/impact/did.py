@@ -15,7 +15,7 @@ from .._checks import DEFAULT_SEED, check_positive_int, renamed, require_columns
 from ..errors import DataError, ParameterError
 from ..results import Result
 from ._common import binary, cluster_codes, complete, confidence_level, few_cluster_warnings, group_sum, numeric
-from ._formula import controls_matrix, observation_weights, refuse_random
+from ._formula import controls_matrix, observation_weights
 from ._ols import WILD_WEIGHTS, Fit, coef_table, default_se, ols
 
 __all__ = ["DiDResult", "did", "twfe", "EventStudyResult", "event_study"]
