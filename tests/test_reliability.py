@@ -492,7 +492,7 @@ f3 =~ V9 + V10 + V11 + V12
 
 def test_cfa_fit_measures_match_lavaan(factors12):
     from survey.reliability import cfa
-    r = cfa(CFA_MODEL, factors12)
+    r = cfa(factors12, CFA_MODEL)
     f = r.fit
     close([f.chisq, f.pvalue, f.cfi, f.tli, f.rmsea, f.rmsea_ci_low, f.rmsea_ci_high, f.srmr, f.aic, f.bic,
            f.logl, f.baseline_chisq],
@@ -523,7 +523,7 @@ def test_cfa_measurement_invariance_matches_lavaan(factors12):
     from survey.reliability import cfa
     y = factors12.copy()
     y["grp"] = ["A"] * 150 + ["B"] * 150
-    inv = cfa(CFA_MODEL, y, group="grp").invariance
+    inv = cfa(y, CFA_MODEL, group="grp").invariance
     close(inv["chisq"], [143.898377983478, 154.196596794018, 160.682282916863], 1e-4)
     assert list(inv["df"]) == [102, 111, 120]
     close(inv["cfi"], [0.964191704974, 0.963082187030, 0.965231036161], 1e-4)
@@ -540,20 +540,20 @@ def test_cfa_measurement_invariance_matches_lavaan(factors12):
 
 def test_cfa_model_errors(factors12):
     from survey.reliability import cfa
-    with pytest.raises(DataError, match="line 1"):
-        cfa("f1 = V1 + V2", factors12)
+    with pytest.raises(ParameterError, match="line 1"):
+        cfa(factors12, "f1 = V1 + V2")
     with pytest.raises(DataError, match="X9"):
-        cfa("f1 =~ V1 + V2 + X9", factors12)
-    with pytest.raises(DataError, match="at least 2"):
-        cfa("f1 =~ V1", factors12)
+        cfa(factors12, "f1 =~ V1 + V2 + X9")
+    with pytest.raises(ParameterError, match="at least 2"):
+        cfa(factors12, "f1 =~ V1")
     with pytest.raises(DataError, match="group"):
-        cfa("f1 =~ V1 + V2 + V3", factors12, group="nope")
+        cfa(factors12, "f1 =~ V1 + V2 + V3", group="nope")
 
 
 def test_cfa_keys_flip_reverse_items_only_in_sign(scale6):
     from survey.reliability import cfa
-    plain = cfa("f =~ A1 + A2 + A3 + A4 + A5 + A6", scale6)
-    keyed = cfa("f =~ A1 + A2 + A3 + A4 + A5 + A6", scale6, keys=["A4"])
+    plain = cfa(scale6, "f =~ A1 + A2 + A3 + A4 + A5 + A6")
+    keyed = cfa(scale6, "f =~ A1 + A2 + A3 + A4 + A5 + A6", keys=["A4"])
     close(keyed.fit.chisq, plain.fit.chisq, 1e-6)
     a = plain.std_loadings.set_index("item")["std_all"]
     b = keyed.std_loadings.set_index("item")["std_all"]
@@ -662,7 +662,7 @@ def test_cfa_stays_in_positive_definite_region():
     x = pd.read_csv(FIX / "reaction14.csv")
     model = ("relevance =~ REL1 + REL2 + REL3 + REL4; applicability =~ APP1 + APP2 + APP3 + APP4;"
              "facilitator =~ FAC1 + FAC2 + FAC3; organisation =~ ORG1 + ORG2 + ORG3")
-    r = cfa(model, x, keys=["REL4", "APP3"])
+    r = cfa(x, model, keys=["REL4", "APP3"])
     f = r.fit
     close([f.chisq, f.cfi, f.tli, f.rmsea, f.rmsea_ci_high, f.srmr, f.aic, f.bic],
           [66.142424723, 1.0, 1.003524696, 0.0, 0.027734975, 0.026661951, 8481.880676612, 8610.530732812], 1e-4)
@@ -672,14 +672,14 @@ def test_cfa_stays_in_positive_definite_region():
 def test_cfa_standard_errors_match_lavaan(factors12):
     # R: parameterEstimates(cfa(m, data = y))$se  (expected information, lavaan's default)
     from survey.reliability import cfa
-    est = cfa(CFA_MODEL, factors12).estimates.set_index(["lhs", "op", "rhs"])
+    est = cfa(factors12, CFA_MODEL).estimates.set_index(["lhs", "op", "rhs"])
     close([est.loc[("f1", "=~", "V2"), "se"], est.loc[("f2", "=~", "V7"), "se"], est.loc[("f3", "=~", "V12"), "se"],
            est.loc[("V1", "~~", "V1"), "se"], est.loc[("f3", "~~", "f3"), "se"], est.loc[("f1", "~~", "f3"), "se"]],
           [0.0894801280, 0.0805151388, 0.0771501161, 0.0566120234, 0.0980804708, 0.0493618226], 1e-5)
     # two groups (configural, with means): R: parameterEstimates(cfa(m, data = y, group = "grp"))
     y = factors12.copy()
     y["grp"] = ["A"] * 150 + ["B"] * 150
-    e = cfa(CFA_MODEL, y, group="grp").estimates.set_index(["lhs", "op", "rhs", "group"])
+    e = cfa(y, CFA_MODEL, group="grp").estimates.set_index(["lhs", "op", "rhs", "group"])
     close([e.loc[("f1", "=~", "V2", "A"), "est"], e.loc[("f1", "=~", "V2", "A"), "se"],
            e.loc[("f1", "~~", "f2", "B"), "est"], e.loc[("f1", "~~", "f2", "B"), "se"],
            e.loc[("V1", "~1", "", "B"), "est"], e.loc[("V1", "~1", "", "B"), "se"]],
@@ -696,7 +696,7 @@ def test_constant_item_in_complete_data_and_in_other_functions(factors12):
         with pytest.raises(DataError, match="V3"):
             fn(y)
     with pytest.raises(DataError, match="V3"):
-        cfa("f =~ V1 + V2 + V3 + V4", y)
+        cfa(y, "f =~ V1 + V2 + V3 + V4")
 
 
 def test_fit_meets_cutoffs_edges():
@@ -708,7 +708,7 @@ def test_fit_meets_cutoffs_edges():
 
 def test_cfa_saturated_one_factor_three_items(factors12):
     from survey.reliability import cfa, fit_meets_cutoffs
-    r = cfa("f =~ V1 + V2 + V3", factors12)
+    r = cfa(factors12, "f =~ V1 + V2 + V3")
     assert r.fit.df == 0 and abs(r.fit.chisq) < 1e-6 and r.fit.cfi == 1.0
     assert np.isnan(r.fit.tli) and np.isnan(r.fit.pvalue)
     with pytest.raises(DataError, match="saturated"):

@@ -46,7 +46,7 @@ def _results(scale6, factors12):
             "omega": rel.omega(factors12, 3),
             "omega_total": rel.omega_total(factors12.iloc[:, :4]),
             "split_half": rel.split_half(scale6),
-            "cfa": rel.cfa(MODEL, y, group="grp"),
+            "cfa": rel.cfa(y, MODEL, group="grp"),
         }
 
 

@@ -27,7 +27,7 @@ from .alpha import AlphaResult, alpha, alpha_band, alpha_for, feldt_ci, flag_ite
 from .cfa import CFAResult, cfa, fit_meets_cutoffs
 from .factor import (BartlettResult, EFAResult, KMOResult, ParallelResult, bartlett, efa, kmo, kmo_band,
                      parallel_analysis)
-from .lavaan import CFAModel, parse_model
+from .lavaan import CFAModel, ModelTerm, parse_model
 from .omega import OmegaResult, OmegaTotalResult, omega, omega_total
 from .polychoric import polychoric
 from .split_half import SplitHalfResult, split_half
@@ -41,7 +41,7 @@ __all__ = [
     # omega and split-half
     "OmegaResult", "omega", "OmegaTotalResult", "omega_total", "SplitHalfResult", "split_half",
     # CFA
-    "CFAResult", "cfa", "fit_meets_cutoffs", "CFAModel", "parse_model",
+    "CFAResult", "cfa", "fit_meets_cutoffs", "CFAModel", "ModelTerm", "parse_model",
     # correlation matrices
     "polychoric", "pairwise_cov", "pairwise_cor", "cov2cor", "smc",
 ]

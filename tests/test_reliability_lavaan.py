@@ -1,0 +1,212 @@
+"""cfa() held to R's lavaan 0.6-14: the model syntax (modifiers, labels, regressions among
+factors, std_lv), the estimators (ML, MLR) with their tests and fit measures, and the argument
+order.
+
+Data (tests/fixtures/reliability/, see its README): ``political_democracy.csv`` is lavaan's
+``PoliticalDemocracy`` (Bollen 1989); ``factors12.csv`` as in test_reliability.py. R is not
+called at test time. lavaan stops its optimiser (nlminb) a little before the optimum reached
+here, so iterative numbers are held to 1e-4 (relative for chi-squares), closed forms of them to
+1e-6.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import survey.reliability as rel
+from survey.errors import DataError, ParameterError
+
+FIX = Path(__file__).parent / "fixtures" / "reliability"
+TOL = 1e-4
+
+
+@pytest.fixture(scope="module")
+def pol() -> pd.DataFrame:
+    return pd.read_csv(FIX / "political_democracy.csv")
+
+
+@pytest.fixture(scope="module")
+def factors12() -> pd.DataFrame:
+    return pd.read_csv(FIX / "factors12.csv")
+
+
+def close(actual, expected, tol=TOL, rel_tol=0.0):
+    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
+                               rtol=rel_tol, atol=tol)
+
+
+def chisq_close(actual, expected):
+    close(actual, expected, 0.0, TOL)
+
+
+# Bollen's model with equal loadings across the two waves (labels a, b, c), as in lavaan's tutorial
+BOLLEN = """
+ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + a*y2 + b*y3 + c*y4
+dem65 =~ y5 + a*y6 + b*y7 + c*y8
+dem60 ~ ind60
+dem65 ~ ind60 + dem60
+y1 ~~ y5
+y2 ~~ y4 + y6
+y3 ~~ y7
+y4 ~~ y8
+y6 ~~ y8
+"""
+STRUCT = ["ind60=~x2", "ind60=~x3", "dem60=~y2", "dem60=~y3", "dem60=~y4", "dem65=~y6", "dem65=~y7",
+          "dem65=~y8", "dem60~ind60", "dem65~ind60", "dem65~dem60"]
+
+
+def _struct(res):
+    e = res.estimates
+    e = e.assign(key=e.lhs + e.op + e.rhs).set_index("key")
+    return e.loc[STRUCT]
+
+
+# R: pd <- read.csv("political_democracy.csv")   # lavaan::PoliticalDemocracy
+#    f <- cfa(BOLLEN, pd); fitMeasures(f, c("chisq", "df", "pvalue", "cfi", "tli", "rmsea",
+#      "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "npar", "logl", "aic", "bic"))
+#    parameterEstimates(f)[op %in% c("=~", "~") & !is.na(z), c("est", "se")]
+
+def test_regressions_among_factors_and_labels_match_lavaan(pol):
+    r = rel.cfa(pol, BOLLEN)
+    f = r.fit
+    chisq_close(f.chisq, 40.1794895297430)
+    assert f.df == 38 and f.npar == 28 and r.estimator == "ML"
+    close([f.pvalue, f.cfi, f.tli, f.rmsea, f.rmsea_ci_low, f.rmsea_ci_high, f.srmr],
+          [0.373882407767822, 0.996774252421671, 0.995331154820840, 0.0276538092915039, 0.0,
+           0.0870678573186879, 0.0557655640919829])
+    close([f.logl, f.aic, f.bic], [-1548.81807905355, 3153.63615810710, 3218.52582528611], 0, 1e-6)
+    s = _struct(r)
+    close(s.est, [2.179656605542693, 1.818209960138412, 1.190782032666847, 1.174540691825885,
+                  1.250978879091722, 1.190782032666848, 1.174540691825886, 1.250978879091722,
+                  1.471330223358349, 0.600474625145797, 0.865042986021321])
+    close(s.se, [0.1383850863463067, 0.1518803070902401, 0.1392632550772726, 0.1204020672193935,
+                 0.1167865979782949, 0.1392632550772727, 0.1204020672193934, 0.1167865979782950,
+                 0.3923166888012560, 0.2256992441455950, 0.0748716917276838])
+    # the labels hold the loadings equal: one parameter, the same estimate on both waves
+    assert s.loc["dem60=~y2", "est"] == s.loc["dem65=~y6", "est"]
+
+
+# R: f <- cfa(BOLLEN, pd, estimator = "MLR"); fitMeasures(f, c("chisq.scaled", "chisq.scaling.factor",
+#      "baseline.chisq.scaled", "baseline.chisq.scaling.factor", "cfi.scaled", "tli.scaled",
+#      "cfi.robust", "tli.robust", "rmsea.scaled", "rmsea.robust", "rmsea.ci.lower.robust",
+#      "rmsea.ci.upper.robust")); parameterEstimates(f)$se
+
+def test_mlr_matches_lavaan_on_bollen(pol):
+    r = rel.cfa(pol, BOLLEN, estimator="MLR")
+    f = r.fit
+    chisq_close([f.chisq, f.chisq_scaled, f.baseline_chisq_scaled], [40.1794895297430, 44.4921257205542275,
+                                                                     702.8412021286789013])
+    close([f.chisq_scaling_factor, f.baseline_chisq_scaling_factor, f.cfi_scaled, f.tli_scaled, f.cfi_robust,
+           f.tli_robust, f.rmsea_scaled, f.rmsea_robust, f.rmsea_ci_low_robust, f.rmsea_ci_high_robust],
+          [0.9030696753421488, 1.0395720728660227, 0.9899788316963750, 0.9854956774552797, 0.9912946745658971,
+           0.9874001868716932, 0.0477277576397349, 0.0453556776721748, 0.0, 0.0930277213303496])
+    close(_struct(r).se, [0.1446195207871993, 0.1403657037645767, 0.1412754448831728, 0.1180300699273992,
+                          0.1379769293675387, 0.1412754448831728, 0.1180300699273992, 0.1379769293675387,
+                          0.3516330833404862, 0.2297987467335145, 0.0616342082435579])
+    assert "listwise" in r.missing and r.estimator == "MLR"
+
+
+# R: m <- "f1 =~ V1 + V2 + V3 + V4\n f2 =~ V5 + V6 + V7 + V8\n f3 =~ V9 + V10 + V11 + V12"
+#    f <- cfa(m, y, estimator = "MLR"); fitMeasures(f, ...); parameterEstimates(f)$se
+
+def test_mlr_matches_lavaan_on_three_factors(factors12):
+    m = "f1 =~ V1 + V2 + V3 + V4\n f2 =~ V5 + V6 + V7 + V8\n f3 =~ V9 + V10 + V11 + V12"
+    f = rel.cfa(factors12, m, estimator="mlr").fit
+    chisq_close([f.chisq_scaled, f.baseline_chisq_scaled], [94.5954598782780, 1227.13403787453])
+    close([f.chisq_scaling_factor, f.baseline_chisq_scaling_factor, f.cfi_scaled, f.tli_scaled, f.cfi_robust,
+           f.tli_robust, f.rmsea_scaled, f.rmsea_robust, f.rmsea_ci_low_robust, f.rmsea_ci_high_robust, f.srmr],
+          [1.01293755210726, 1.01263812171620, 0.962454412276054, 0.951411592357246, 0.962443310294237,
+           0.951397225086659, 0.0533795509781840, 0.0537237416706157, 0.0364630501328229, 0.0704324767600571,
+           0.0582172329127175])
+    se = rel.cfa(factors12, m, estimator="MLR").estimates.se
+    close(se[:7], [0.0912878544823212, 0.0762672698818837, 0.0998998966112988, 0.0683892845593391,
+                   0.0801687030193887, 0.0784199289629653, 0.0729588277011988])
+    # by hand: the scaled statistic is chisq / c, the robust RMSEA sqrt(max(chisq/(N df) - c/N, 0))
+    close(f.chisq_scaled, f.chisq / f.chisq_scaling_factor, 1e-9)
+    close(f.rmsea_robust, np.sqrt(max(f.chisq / 300 / 51 - f.chisq_scaling_factor / 300, 0)), 1e-12)
+
+
+# R: f <- cfa(BOLLEN, pd, std.lv = TRUE); parameterEstimates(f); standardizedSolution(f)$est.std
+
+def test_std_lv_matches_lavaan(pol):
+    r = rel.cfa(pol, BOLLEN, std_lv=True)
+    chisq_close(r.fit.chisq, 69.0205744537344)
+    assert r.fit.df == 38
+    e = r.estimates
+    lam = e[e.op.isin(["=~", "~"])]
+    close(lam.est, [0.671191397929287, 1.456992891182332, 1.217775930478660, 1.720469070228406, 1.564125353944904,
+                    1.688634986892530, 1.746919846275943, 1.214937857787323, 1.564125353944904, 1.688634986892531,
+                    1.746919846275944, 0.603990700175639, 0.316775107699332, 0.980413761444227])
+    close(lam.se.iloc[[0, 3, 11, 13]], [0.0646376510086408, 0.2125725933960443, 0.1547545084844111,
+                                        0.1782117106223995])
+    close(r.std_loadings.std_all, [0.921963683720855, 0.970966310824783, 0.872139673907506, 0.850747731326630,
+                                   0.526712880102999, 0.665419878688699, 0.714186448704820, 0.785382783610465,
+                                   0.765865762810703, 0.848629286185228, 0.864865381980732])
+    assert not ((e.op == "~~") & (e.lhs == e.rhs) & e.lhs.isin(["ind60", "dem60", "dem65"])).any()
+
+
+# R: m2 <- "ind60 =~ NA*x1 + 1*x2 + x3\n dem60 =~ y1 + y2 + y3 + y4\n dem60 ~ ind60
+#           ind60 ~~ 0.5*ind60\n y1 ~~ 2*y1"
+#    f2 <- cfa(m2, pd); fitMeasures(f2, c("chisq", "df", "cfi", "rmsea")); parameterEstimates(f2)
+
+def test_fixed_and_freed_parameters_match_lavaan(pol):
+    m2 = "ind60 =~ NA*x1 + 1*x2 + x3\n dem60 =~ y1 + y2 + y3 + y4\n dem60 ~ ind60\n ind60 ~~ 0.5*ind60\n y1 ~~ 2*y1"
+    r = rel.cfa(pol, m2)
+    chisq_close(r.fit.chisq, 81.862370576457707)
+    assert r.fit.df == 15
+    close([r.fit.cfi, r.fit.rmsea], [0.826727768735441, 0.243789290761889])
+    e = r.estimates.assign(key=lambda d: d.lhs + d.op + d.rhs).set_index("key")
+    assert "ind60=~x2" not in e.index and "y1~~y1" not in e.index and "ind60~~ind60" not in e.index
+    close(e.loc[["ind60=~x1", "ind60=~x3", "dem60~ind60", "x1~~x1", "y4~~y4", "dem60~~dem60"], "est"],
+          [0.775721085564227, 1.267339818829107, 1.113063609177610, 0.026162152438777, 2.461457066666091,
+           3.618256537804586])
+    close(e.loc[["ind60=~x1", "dem60~ind60", "dem60~~dem60"], "se"],
+          [0.0774224612847814, 0.3651947987255802, 0.8654598860581970])
+
+
+@pytest.mark.parametrize("model, token", [
+    ("f =~ x1 + x2 + x3\n x1 ~ 1", "'1'"),
+    ("f =~ x1 + x2 + x3\n x1 | t1", "'|'"),
+    ("f =~ x1 + x2 + x3\n d := a*b", "':='"),
+    ("f =~ x1 + x2 + x3\n a == b", "'=='"),
+    ("f =~ x1 + c(a, b)*x2 + x3", "c(a, b)"),
+    ("f =~ x1 + start(1)*x2 + x3", "start(1)"),
+    ("f =~ x1 + x2 + x3\n f ~ x1", "x1"),
+    ("f =~ x1 + x2 + x3\n y1 = x2", "neither"),
+    ("f =~ x1 + 2*3*x2", "2*3*x2"),
+])
+def test_syntax_outside_the_subset_names_the_token(pol, model, token):
+    with pytest.raises(ParameterError, match=token.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")
+                       .replace("|", r"\|")):
+        rel.parse_model(model)
+
+
+def test_a_factor_without_scale_is_refused(pol):
+    with pytest.raises(ParameterError, match="no scale"):
+        rel.cfa(pol, "f =~ NA*x1 + x2 + x3")
+    # freeing the marker is fine once the variance is fixed, and equals std_lv
+    a = rel.cfa(pol, "f =~ NA*x1 + x2 + x3\n f ~~ 1*f")
+    b = rel.cfa(pol, "f =~ x1 + x2 + x3", std_lv=True)
+    close(a.estimates.est, b.estimates.est, 1e-6)
+
+
+def test_old_argument_order_warns_and_gives_the_same_fit(factors12):
+    m = "f1 =~ V1 + V2 + V3 + V4"
+    with pytest.warns(DeprecationWarning, match=r"cfa\(data, model\)"):
+        old = rel.cfa(m, factors12)
+    new = rel.cfa(factors12, m)
+    pd.testing.assert_series_equal(old.fit, new.fit)
+    with pytest.raises(ParameterError, match="model must be"):
+        rel.cfa(factors12, factors12)
+
+
+def test_bad_estimator_and_missing_columns(factors12):
+    with pytest.raises(ParameterError, match="estimator='GLS'"):
+        rel.cfa(factors12, "f =~ V1 + V2 + V3", estimator="GLS")
+    with pytest.raises(DataError, match="X9"):
+        rel.cfa(factors12, "f =~ V1 + V2 + X9")
