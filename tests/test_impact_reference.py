@@ -101,7 +101,9 @@ def _kepuasan() -> Instrument:
             {"value": 3, "label": {"id": "Tinggi", "en": "High"}}],
             "missing": [{"value": 9, "label": {"id": "Tidak menjawab", "en": "No answer"}}]}},
         "items": [{"name": "Sat", "scale": "puas3",
-                   "label": {"id": "Kepuasan dengan rumah", "en": "Satisfaction with housing"}}],
+                   "label": {"id": "Kepuasan dengan rumah", "en": "Satisfaction with housing"}},
+                  {"name": "Infl", "scale": "puas3",
+                   "label": {"id": "Pengaruh dalam pengelolaan", "en": "Influence on management"}}],
     })
 
 
@@ -128,6 +130,15 @@ def test_text_labelled_likert_item_is_ordered_by_the_instrument():
     h.loc[1, "Sat"] = "Lumayan"
     with pytest.raises(DataError, match="row 1 holds 'Lumayan'"):
         impact.ordered_item(h, "Sat", inst)
+
+
+def test_text_labelled_predictor_is_ordered_by_the_instrument():
+    # Infl read as English words: alphabetically High would be the reference level
+    h = _housing()
+    h["Infl"] = h["Infl"].astype(str)
+    r = impact.ordinal(h, "Sat ~ Infl + Type + Cont", weights="Freq", instrument=_kepuasan())
+    assert list(r.params.index)[:2] == ["Infl[T.Medium]", "Infl[T.High]"]
+    np.testing.assert_allclose(r.params.to_numpy(), POLR_COEF, rtol=1e-6)
 
 
 def test_mixed_keeps_the_reference_level():
