@@ -145,3 +145,71 @@ def test_omega_promax_matches_psych(factors12, bfi_cn):
 def test_bad_extraction_options(factors12, call, match):
     with pytest.raises(ParameterError, match=match):
         call(factors12)
+
+
+# -- multilevel reliability -------------------------------------------------------------------------
+# R: d <- read.csv("waves.csv")
+#    r <- multilevel.reliability(d, grp = "id", Time = "wave", items = paste0("Q", 1:5))
+#    unlist(r[c("RkF", "R1R", "RkR", "Rc", "RkRn", "Rcn")]); r$components
+#    lme4::lmer(values ~ 1 + (1 | id) + (1 | id:time), data = r$long)  (REML, the nested components)
+
+WAVE_ITEMS = ["Q1", "Q2", "Q3", "Q4", "Q5"]
+
+
+@pytest.fixture(scope="module")
+def waves() -> pd.DataFrame:
+    return pd.read_csv(FIX / "waves.csv")
+
+
+def test_multilevel_matches_psych(waves):
+    with pytest.warns(UserWarning, match="ID x items, time x items is negative"):
+        r = rel.multilevel(waves, id="id", time="wave", items=WAVE_ITEMS)
+    s = r.summary
+    # closed forms of the ANOVA: 1e-6
+    close(s[["RkF", "R1R", "RkR", "Rc"]], [0.941254756805090, 0.546704396438677, 0.828304481264018,
+                                         0.659661985405479], 1e-6)
+    close(r.components["variance"], [0.4264209401709379, 0.0404594017094012, 0.0563995726495726, 0.2047489316239310,
+                                     -0.0163995726495724, -0.0050534188034190, 0.5281784188034181,
+                                     1.2347542735042694], 1e-6)
+    close(r.components["percent"].iloc[0], 0.3453488271482087, 1e-6)
+    # nested REML: lme4 to 1e-6; psych's nlme::lme stops a little earlier (1e-5)
+    close(r.nested_components["variance"].iloc[:3], [0.413278896511655, 0.237208297384596, 0.563125007534240], 1e-6)
+    close(s[["RkRn", "Rcn"]], [0.825340232567555, 0.678060161603125], 1e-5)
+    assert (r.n_obs, r.n_time, r.n_items, r.n_dropped) == (40, 4, 5, 0)
+    assert r.to_frame().loc[0, "RkF"] == s["RkF"]
+
+
+def test_multilevel_nested_components_on_the_boundary():
+    # R: psych's withinBetween (id = Group, time = row within group), items V1-V3:
+    #    multilevel.reliability(wb, grp = "id", Time = "time", items = c("V1", "V2", "V3"))$components
+    #    lme4::lmer(values ~ 1 + (1 | id) + (1 | id:time), data = r$long): id:time 0 (singular fit),
+    #    id 1.55303036484663, residual 1.36363636020389; psych's RkRn 0.931818183108029
+    wb = pd.read_csv(FIX / "within_between.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        r = rel.multilevel(wb, id="id", time="time", items=["V1", "V2", "V3"])
+    close(r.components["variance"].iloc[[0, 1, 2, 5, 7]], [1.66666666666667, -0.555555555555555, -0.555555555555555,
+                                                          2.22222222222222, 2.77777777777778], 1e-6)
+    close(r.nested_components["variance"].iloc[:3], [1.55303036484663, 0.0, 1.36363636020389], 1e-6)
+    close(r.summary[["RkF", "R1R", "RkR", "RkRn"]], [1.0, 1.5, 1.09090909090909, 0.931818183108029], 1e-6)
+
+
+def test_multilevel_drops_incomplete_persons_and_says_so(waves):
+    d = waves.copy().astype({"Q1": float})
+    d.loc[d.index[0], "Q1"] = np.nan  # person 1 misses one answer
+    d = d.drop(d.index[(d.id == 2) & (d.wave == 3)])  # person 2 misses a wave
+    with pytest.warns(UserWarning, match="2 person"):
+        r = rel.multilevel(d, id="id", time="wave", items=WAVE_ITEMS)
+    assert r.n_obs == 38 and r.n_dropped == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ref = rel.multilevel(waves[~waves.id.isin([1, 2])], id="id", time="wave", items=WAVE_ITEMS)
+    pd.testing.assert_series_equal(r.summary, ref.summary)
+
+
+def test_multilevel_bad_data(waves):
+    from survey.errors import DataError
+    with pytest.raises(DataError, match="more than one row"):
+        rel.multilevel(pd.concat([waves, waves.iloc[:1]]), id="id", time="wave", items=WAVE_ITEMS)
+    with pytest.raises(DataError, match="nope"):
+        rel.multilevel(waves, id="id", time="nope", items=WAVE_ITEMS)

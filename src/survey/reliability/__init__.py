@@ -28,6 +28,7 @@ from .cfa import CFAResult, cfa, fit_meets_cutoffs
 from .factor import (BartlettResult, EFAResult, KMOResult, ParallelResult, bartlett, efa, kmo, kmo_band,
                      parallel_analysis)
 from .lavaan import CFAModel, ModelTerm, parse_model
+from .multilevel import MultilevelResult, multilevel
 from .omega import OmegaResult, OmegaTotalResult, omega, omega_total
 from .polychoric import polychoric
 from .split_half import SplitHalfResult, split_half
@@ -42,6 +43,8 @@ __all__ = [
     "OmegaResult", "omega", "OmegaTotalResult", "omega_total", "SplitHalfResult", "split_half",
     # CFA
     "CFAResult", "cfa", "fit_meets_cutoffs", "CFAModel", "ModelTerm", "parse_model",
+    # repeated measures
+    "MultilevelResult", "multilevel",
     # correlation matrices
     "polychoric", "pairwise_cov", "pairwise_cor", "cov2cor", "smc",
 ]
