@@ -140,8 +140,8 @@ class _Criterion:
             lower += [0.0 if i == j else -np.inf for j in range(b.p) for i in range(j, b.p)]
         self.lower = np.array(lower)
 
-    def lam(self, theta: np.ndarray) -> np.ndarray:
-        """Lambda_theta: block diagonal, I_L kron T per term, T lower triangular filled column-wise."""
+    def lam(self, theta: np.ndarray) -> sparse.csr_matrix:
+        """Lambda_theta (sparse): block diagonal, I_L kron T per term, T lower triangular filled column-wise."""
         mats, k = [], 0
         for b in self.blocks:
             T = np.zeros((b.p, b.p))
@@ -149,8 +149,8 @@ class _Criterion:
                 for i in range(j, b.p):
                     T[i, j] = theta[k]
                     k += 1
-            mats.append(np.kron(np.eye(len(b.levels)), T))
-        return linalg.block_diag(*mats)
+            mats.append(sparse.kron(sparse.identity(len(b.levels)), T))
+        return sparse.block_diag(mats, format="csr")
 
     def _solve_one_term(self, theta: np.ndarray) -> dict:
         """``solve`` for a single random term: A is block diagonal (one p x p block per level), so the
@@ -180,10 +180,12 @@ class _Criterion:
         if len(self.blocks) == 1:
             return self._solve_one_term(theta)
         lam = self.lam(theta)
-        A = lam.T @ self.ZtZ @ lam + np.eye(self.q)
+        lt = lam.T.tocsr()
+        # Lambda' Z'Z Lambda from sparse-times-dense products only (Z'Z is symmetric)
+        A = np.asarray(lt @ np.asarray(lt @ self.ZtZ).T) + np.eye(self.q)
         L = linalg.cholesky(A, lower=True)
-        cu = linalg.solve_triangular(L, lam.T @ self.Zty, lower=True)
-        RZX = linalg.solve_triangular(L, lam.T @ self.ZtX, lower=True)
+        cu = linalg.solve_triangular(L, lt @ self.Zty, lower=True)
+        RZX = linalg.solve_triangular(L, np.asarray(lt @ self.ZtX), lower=True)
         XtXs = self.XtX - RZX.T @ RZX
         RX = linalg.cholesky(XtXs, lower=True)
         beta = linalg.cho_solve((RX, True), self.Xty - RZX.T @ cu)
