@@ -261,3 +261,18 @@ def test_mixed_says_when_a_variance_is_zero():
     m = impact.mixed(df, "y ~ 1 + (1 | g)")
     assert m.varcor["vcov"].iloc[0] == pytest.approx(0.0, abs=1e-8)
     assert any("singular" in w for w in m.warnings)
+
+
+@pytest.mark.parametrize("formula, fixed, terms", [
+    ("y ~ x + (1 | g)", "y ~ x", [("1", "g")]),
+    ("y ~ (1|g) + x", "y ~ x", [("1", "g")]),
+    ("y ~ (1|g)", "y ~ 1", [("1", "g")]),
+    ("y ~ x + (1 + x | g) + (1|h)", "y ~ x", [("1 + x", "g"), ("1", "h")]),
+    ("y ~ np.log(x) + (0 + x | a/b)", "y ~ np.log(x)", [("0 + x", "a/b")]),
+    ("y ~ x + (1|g) - 1", "y ~ x - 1", [("1", "g")]),
+])
+def test_random_terms_are_split_from_the_fixed_part(formula, fixed, terms):
+    from survey.impact._formula import split_random
+
+    f, t = split_random(formula)
+    assert f == fixed and [(r.expr, r.group) for r in t] == terms

@@ -62,9 +62,9 @@ def split_random(formula: str) -> tuple[str, list[RandomTerm]]:
     terms.reverse()
     lhs, sep, rhs = fixed.partition("~")
     # remove the '+' signs the random terms leave behind
-    rhs = re.sub(r"\+\s*(?=\+|$)", "", rhs.strip())
+    rhs = re.sub(r"\+\s*(?=[-+]|$)", "", rhs.strip())
     rhs = re.sub(r"^\s*\+", "", rhs).strip()
-    rhs = re.sub(r"\+\s*\+", "+", rhs).strip().rstrip("+").strip()
+    rhs = re.sub(r"\s+", " ", rhs).strip()
     return (f"{lhs.strip()} ~ {rhs or '1'}" if sep else fixed), terms
 
 
