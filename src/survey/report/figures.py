@@ -12,17 +12,25 @@ from .._checks import check_lang
 from .formatting import format_number, format_percent
 
 _NUMBER = re.compile(r"^\s*([-\u2212]?)(\d+)(?:[.](\d+))?\s*(%?)\s*$")
+# a decimal number inside a text ("IKM 2.84"), not part of a version or date ("0.1.0", "1.2.3")
+_EMBEDDED = re.compile(r"(?<![\d.,])(-?\d+)\.(\d+)(?![\d.,]|\.\d)")
 
 
 def localize_text(text: str, lang: str) -> str:
     """``text`` re-formatted for ``lang`` when it is a plain number written with a decimal point.
 
+    A decimal number inside a text is rewritten too (``"IKM 2.84"`` -> ``"IKM 2,84"``).
+
     >>> localize_text("3.25", "id"), localize_text("-0.5%", "id"), localize_text("U1", "id"), localize_text("1200", "id")
     ('3,25', '-0,5%', 'U1', '1.200')
+    >>> localize_text("IKM 2.84 (v0.1.0)", "id")
+    'IKM 2,84 (v0.1.0)'
     """
     m = _NUMBER.match(text or "")
     if not m:
-        return text
+        if not text:
+            return text
+        return _EMBEDDED.sub(lambda e: format_number(float(f"{e.group(1)}.{e.group(2)}"), lang, len(e.group(2))), text)
     sign, whole, frac, pct = m.groups()
     digits = len(frac) if frac else 0
     value = float(f"{'-' if sign else ''}{whole}.{frac or 0}")
