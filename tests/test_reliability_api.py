@@ -48,6 +48,7 @@ def _results(scale6, factors12):
             "split_half": rel.split_half(scale6),
             "cfa": rel.cfa(y, MODEL, group="grp"),
             "cfa_mlr": rel.cfa(y, MODEL, estimator="MLR"),
+            "invariance": rel.invariance(y, MODEL, group="grp", estimator="MLR"),
             "multilevel": rel.multilevel(pd.read_csv(FIX / "waves.csv"), id="id", time="wave",
                                          items=["Q1", "Q2", "Q3", "Q4", "Q5"]),
         }
@@ -208,5 +209,5 @@ def test_old_result_class_names_still_import(old, new):
 def test_public_names_are_exported():
     for name in ("alpha", "alpha_for", "alpha_band", "flag_items", "feldt_ci", "kmo", "kmo_band", "bartlett", "efa",
                  "parallel_analysis", "omega", "omega_total", "split_half", "polychoric", "cfa", "parse_model",
-                 "CFAModel", "fit_meets_cutoffs", "pairwise_cov", "pairwise_cor", "cov2cor", "smc", "multilevel"):
+                 "CFAModel", "fit_meets_cutoffs", "pairwise_cov", "pairwise_cor", "cov2cor", "smc", "multilevel", "invariance"):
         assert name in rel.__all__ and callable(getattr(rel, name)), name

@@ -210,3 +210,86 @@ def test_bad_estimator_and_missing_columns(factors12):
         rel.cfa(factors12, "f =~ V1 + V2 + V3", estimator="GLS")
     with pytest.raises(DataError, match="X9"):
         rel.cfa(factors12, "f =~ V1 + V2 + X9")
+
+
+# -- invariance ---------------------------------------------------------------------------------------
+# R: b <- read.csv("bfi_cn.csv")   # psych::bfi C1-C5, N1-N5, gender
+#    m <- "C =~ C1 + C2 + C3 + C4 + C5\n N =~ N1 + N2 + N3 + N4 + N5"
+#    fc <- cfa(m, b, group = "gender", estimator = est)      # est = "ML" or "MLR"
+#    fm <- update: group.equal = "loadings"; fs: c("loadings", "intercepts");
+#    fst: c("loadings", "intercepts", "residuals")
+#    fp <- cfa(m, b, group = "gender", estimator = est, group.equal = c("loadings", "intercepts"),
+#              group.partial = c("C4~1", "N1~1"))
+#    fitMeasures(f, c("chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic", "chisq.scaled",
+#                     "chisq.scaling.factor", "cfi.robust", "rmsea.robust"))
+#    lavTestLRT(fc, fm, fs, fst); lavTestLRT(fm, fp)    (ntotal 2617 after listwise deletion)
+
+BFI_MODEL = "C =~ C1 + C2 + C3 + C4 + C5\n N =~ N1 + N2 + N3 + N4 + N5"
+
+
+@pytest.fixture(scope="module")
+def bfi_cn() -> pd.DataFrame:
+    return pd.read_csv(FIX / "bfi_cn.csv")
+
+
+def test_invariance_ml_matches_lavaan(bfi_cn):
+    r = rel.invariance(bfi_cn, BFI_MODEL, group="gender")
+    t = r.table
+    assert list(t.index) == ["configural", "metric", "scalar", "strict"] and r.n_obs == 2617
+    chisq_close(t.chisq, [1028.06308045316, 1035.55411854977, 1182.54888065871, 1201.90721198827])
+    assert list(t.df) == [68, 76, 84, 94]
+    close(t.cfi, [0.874998362079564, 0.875064629674744, 0.856967305363745, 0.855748836735781])
+    close(t.tli, [0.834556655693540, 0.852050219351671, 0.846750684318298, 0.861887184108727])
+    close(t.rmsea, [0.103874408723124, 0.0982293063541133, 0.0999731062995198, 0.0949075810381547])
+    close(t.srmr, [0.0696753270951996, 0.0703589344509058, 0.0745036922923207, 0.0753501954854585])
+    close(t.aic, [87397.5437465310, 87389.0347846276, 87520.0295467366, 87519.3878780661], 0, 1e-6)
+    chisq_close(t.delta_chisq.iloc[1:], [7.49103809660824, 146.99476210893431, 19.35833132956645])
+    close(t.delta_pvalue.iloc[1:], [4.84694004002542e-01, 8.29853701834395e-28, 3.59404157618374e-02], 1e-5)
+    assert list(t.delta_df.iloc[1:]) == [8, 8, 10]
+    # the two-factor model fits these items poorly (CFI 0.875 < 0.90), so nothing further is reached
+    assert list(t.verdict) == ["does not hold", "not reached", "not reached", "not reached"]
+
+
+def test_invariance_mlr_scaled_difference_matches_lavaan(bfi_cn):
+    r = rel.invariance(bfi_cn, BFI_MODEL, group="gender", estimator="MLR")
+    t = r.table
+    assert r.cfi_column == "cfi_robust" and set(t.test.iloc[1:]) == {"satorra.bentler.2001"}
+    chisq_close(t.chisq_scaled, [903.477310593300, 899.064770190396, 1037.31408344195, 1054.35128055148])
+    close(t.chisq_scaling_factor, [1.13789584796330, 1.15181258668435, 1.14001043612061, 1.13994949705910])
+    close(t.cfi_robust, [0.875860042794553, 0.876208663584191, 0.858087956266415, 0.857048028368659])
+    close(t.rmsea_robust, [0.103365894336690, 0.0976369617940151, 0.0994365187833928, 0.0943424336912759])
+    chisq_close(t.delta_chisq.iloc[1:], [5.89796819006075, 143.00631515482985, 16.98937368543973])
+    close(t.delta_pvalue.iloc[1:], [6.58659917751978e-01, 5.62008386556665e-27, 7.45994440052870e-02], 1e-5)
+    # by hand: Satorra-Bentler 2001 from lavaan's statistics of the metric and configural models
+    cd = (76 * 1.15181258668435 - 68 * 1.13789584796330) / 8
+    close(t.delta_chisq["metric"], (1035.55411854977 - 1028.06308045316) / cd, 1e-4)
+
+
+def test_partial_invariance_frees_the_named_intercepts(bfi_cn):
+    r = rel.invariance(bfi_cn, BFI_MODEL, group="gender", estimator="MLR", partial=["C4~1", "N1 ~ 1"],
+                       levels=["configural", "metric", "scalar"])
+    t = r.table
+    assert r.partial == ("C4~1", "N1 ~ 1") and t.df["scalar"] == 82
+    chisq_close([t.chisq["scalar"], t.chisq_scaled["scalar"]], [1153.88910047118, 1009.66525149699])
+    close([t.chisq_scaling_factor["scalar"], t.cfi_robust["scalar"]], [1.14284323320066, 0.861562939613252])
+    # lavTestLRT(fm, fp): scaled difference 114.974124715938 on 6 df
+    chisq_close(t.delta_chisq["scalar"], 114.974124715938)
+    with pytest.raises(ParameterError, match="C9~1"):
+        rel.invariance(bfi_cn, BFI_MODEL, group="gender", partial=["C9~1"])
+
+
+def test_invariance_verdicts_follow_the_rule(factors12):
+    d = factors12.assign(grp=["A"] * 150 + ["B"] * 150)
+    m = "f1 =~ V1 + V2 + V3 + V4\n f2 =~ V5 + V6 + V7 + V8\n f3 =~ V9 + V10 + V11 + V12"
+    r = rel.invariance(d, m, group="grp")
+    t = r.table
+    # the old cfa(group=) table holds the same three levels (lavaan numbers in test_reliability.py)
+    old = rel.cfa(d, m, group="grp").invariance
+    close(t.chisq.iloc[:3], old.chisq, 1e-8)
+    assert list(t.verdict) == ["holds"] * 4
+    ok = (t.delta_cfi.iloc[1:] >= -0.01) & (t.delta_pvalue.iloc[1:] >= 0.05)
+    assert ok.all()
+    with pytest.raises(ParameterError, match="levels"):
+        rel.invariance(d, m, group="grp", levels=["metric", "scalar"])
+    with pytest.raises(ParameterError, match="estimator"):
+        rel.invariance(d, m, group="grp", estimator="WLSMV")

@@ -28,6 +28,7 @@ from .cfa import CFAResult, cfa, fit_meets_cutoffs
 from .factor import (BartlettResult, EFAResult, KMOResult, ParallelResult, bartlett, efa, kmo, kmo_band,
                      parallel_analysis)
 from .lavaan import CFAModel, ModelTerm, parse_model
+from .invariance import InvarianceResult, invariance
 from .multilevel import MultilevelResult, multilevel
 from .omega import OmegaResult, OmegaTotalResult, omega, omega_total
 from .polychoric import polychoric
@@ -42,7 +43,7 @@ __all__ = [
     # omega and split-half
     "OmegaResult", "omega", "OmegaTotalResult", "omega_total", "SplitHalfResult", "split_half",
     # CFA
-    "CFAResult", "cfa", "fit_meets_cutoffs", "CFAModel", "ModelTerm", "parse_model",
+    "CFAResult", "cfa", "fit_meets_cutoffs", "CFAModel", "ModelTerm", "parse_model", "InvarianceResult", "invariance",
     # repeated measures
     "MultilevelResult", "multilevel",
     # correlation matrices

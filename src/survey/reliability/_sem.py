@@ -145,6 +145,10 @@ class Spec:
         self.ntau = [sum(1 for e in eg if e.mat == "tau") for eg in self.by_group]
         self._check_identified()
 
+    def knows(self, name: str) -> bool:
+        """Whether ``name`` (lavaan's spelling, e.g. ``"f1=~x2"``, ``"x3~1"``) is a parameter."""
+        return _norm(name) in {_norm(f"{e.lhs}{e.op}{e.rhs}") for e in self.entries}
+
     def _equal_kinds(self) -> set[str]:
         return set(self.group_equal) if self.G > 1 else set()
 

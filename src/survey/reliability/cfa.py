@@ -416,9 +416,40 @@ def _tables(spec: Spec, base: dict, labels: list) -> tuple[pd.DataFrame, pd.Data
     return estimates, std_loadings, reliability
 
 
+def _ordinal_setup(data: pd.DataFrame, items: list[str], ordered: Sequence[str] | bool | None) -> dict[str, int]:
+    """The ordered indicators and their numbers of thresholds (categories seen - 1); ``True``
+    declares every indicator ordered."""
+    if ordered is None or ordered is False:
+        return {}
+    names = list(items) if ordered is True else [str(o) for o in ([ordered] if isinstance(ordered, str) else ordered)]
+    unknown = [o for o in names if o not in items]
+    if unknown:
+        raise ParameterError(f"cfa: ordered item(s) {', '.join(unknown)} are not indicators in the model")
+    if names and len(names) < len(items):
+        raise ParameterError("cfa: mixing ordered and continuous indicators is not supported; declare every "
+                             "indicator ordered (ordered=True) or none")
+    out = {}
+    for o in names:
+        if o not in data.columns:
+            raise DataError(f"cfa: the data have no column {o!r} named in ordered")
+        v = pd.to_numeric(data[o], errors="coerce").dropna()
+        if (v % 1 != 0).any():
+            raise DataError(f"cfa: ordered item {o} has answers that are not whole numbers")
+        k = v.nunique()
+        if k < 2:
+            raise DataError(f"cfa: ordered item {o} has fewer than 2 answer categories")
+        out[o] = int(k - 1)
+    return out
+
+
 def _fit_spec(model: CFAModel, groups: list[np.ndarray], estimator: str, *, std_lv: bool = False,
               group_equal: Sequence[str] = (), group_partial: Sequence[str] = (),
-              meanstructure: bool | None = None) -> dict:
+              meanstructure: bool | None = None, ordinal: dict[str, int] | None = None) -> dict:
+    if ordinal:
+        from ._ordinal import fit_ordinal
+
+        return fit_ordinal(model, groups, estimator, std_lv=std_lv, group_equal=group_equal,
+                           group_partial=group_partial, ordinal=ordinal)
     ms = len(groups) > 1 if meanstructure is None else meanstructure
     spec = Spec(model, len(groups), meanstructure=ms, std_lv=std_lv, group_equal=group_equal,
                 group_partial=group_partial)
