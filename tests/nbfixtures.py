@@ -19,7 +19,7 @@ def make_project(root: Path) -> Path:
         "from survey.reports import write_results\n"
         "fig, ax = plt.subplots(figsize=(3, 2)); ax.plot([0, 1], [0, x * x]); plt.show()\n"
         "SECRET_CODE_MARKER = 1\n"
-        "write_results(out_dir, {'square': x * x, 'lang': lang}, synthetic=True)\n"
+        "write_results(out_dir, {'square': x * x, 'n': x * x, 'lang': lang}, synthetic=True)\n"
         "print('square is', x * x)")
     hidden = nbformat.v4.new_code_cell("print('remove me entirely')")
     hidden.metadata["tags"] = ["remove_cell"]
@@ -32,4 +32,19 @@ def make_project(root: Path) -> Path:
     leak = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell(
         "print('Kontak peserta: Budi, 0812-3456-7890, NIP 198503122010011002')")], metadata=meta)
     nbformat.write(leak, root / "notebooks" / "leak.ipynb")
+    extra = {
+        # never ends: the time limit must stop it
+        "hang": "import time\nwhile True:\n    pass",
+        # the kernel dies in the middle of the report
+        "die": "import os\nprint('about to die', flush=True)\nos._exit(1)",
+        # reads a file that no parameter names: the cache must notice when it changes
+        "hidden": ("from pathlib import Path\nfrom survey.reports import write_results, project_path\n"
+                   "text = open(project_path('data/hidden.txt')).read()\n"
+                   "write_results(out_dir, {'n': len(text)}, synthetic=True)\nprint('hidden file has', len(text))"),
+        # slow enough to be interrupted while running
+        "sleepy": "import time\ntime.sleep(x)\nfrom survey.reports import write_results\nwrite_results(out_dir, {'n': x})",
+    }
+    for name, code in extra.items():
+        nb = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell(code)], metadata=meta)
+        nbformat.write(nb, root / "notebooks" / f"{name}.ipynb")
     return root

@@ -114,7 +114,8 @@ def test_failing_report_leaves_others_finished_exit_1(tmp_path):
     index = (d / "index.html").read_text()
     assert index.count('class="ok"') == 2 and index.count('class="failed"') == 1
     assert "deliberate failure for the test" in index
-    assert "square: 9" in index
+    assert "<dt>Responden</dt><dd>9</dd>" in index   # key figures with human labels
+    assert "square" not in index.split("<h2>")[1].split("fail")[0].replace("square-", "")  # no raw keys
     assert "SYNTHETIC DATA" in index
     assert "FAILED fail" in proc.stdout
 
@@ -136,9 +137,13 @@ def test_report_that_leaks_personal_data_is_marked_failed(tmp_path):
                    out=tmp_path / "o", workers=2, root=root)
     status = {r.spec.name: (r.status, r.error) for r in run.runs}
     assert status["square"] == ("ok", None)
-    assert status["leak"][0] == "failed" and "personal data" in status["leak"][1]
+    assert status["leak"][0] == "withheld" and "personal data found (nip, phone" in status["leak"][1]
     assert run.exit_code == 1
+    leak = tmp_path / "o" / "leaky" / "leak"
+    # kept for the researcher under a name that says so, not published, not linked
+    assert (leak / "report.withheld.html").exists() and not (leak / "report.html").exists()
     index = run.index.read_text()
-    assert "personal data found in the report" in index
+    assert "personal data found (nip, phone" in index and "report.withheld.html" in index
+    assert 'href="leak/report.html"' not in index and 'href="square/report.html"' in index
     # the index names the kind of identifier, never the identifier itself
     assert "3456" not in index and "198503122010011002" not in index

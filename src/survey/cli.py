@@ -98,8 +98,7 @@ def _read_mapping(path: str | None) -> dict[str, str] | None:
         return None
     import csv
 
-    import yaml
-
+    from ._yaml import loads_yaml
     from .errors import DataError
 
     p = Path(path)
@@ -113,10 +112,7 @@ def _read_mapping(path: str | None) -> dict[str, str] | None:
             rows = rows[1:]
         data = {r[0].strip(): r[1].strip() for r in rows if len(r) >= 2}
     else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            raise DataError(f"--map {p}: not valid YAML ({err})") from None
+        data = loads_yaml(text, f"--map {p}", error=DataError)
     if not isinstance(data, dict) or not data:
         raise DataError(f"--map {p}: give one 'file column: item name' pair per line")
     return {str(k): str(v) for k, v in data.items()}
@@ -217,15 +213,53 @@ def _demo(args) -> int:
 def _run(args) -> int:
     from .reports import run_plan
 
-    result = run_plan(args.plan, out=args.out, workers=args.workers)
-    for r in sorted(result.runs, key=lambda x: x.spec.name):
-        mark = "ok    " if r.status == "ok" else "FAILED"
-        extra = f"  {r.error}" if r.error else ""
-        print(f"{mark} {r.spec.name} ({r.seconds:.1f} s){extra}")
-    n_ok = sum(r.status == "ok" for r in result.runs)
-    print(f"{n_ok}/{len(result.runs)} reports succeeded in {result.seconds:.0f} s")
+    force = True if args.force and True in args.force else [f for f in (args.force or []) if f is not True]
+    show = _progress_printer(sys.stdout)
+    try:
+        result = run_plan(args.plan, out=args.out, workers=args.workers, force=force, timeout=args.timeout,
+                          executor=args.executor, scheduler=args.scheduler, max_reports=args.max_reports,
+                          progress=show)
+    finally:
+        show.close()
+    counts: dict[str, int] = {}
+    for r in result.runs:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    print(f"{len(result.runs)} reports in {result.seconds:.1f} s: {summary}")
     print(f"Index: {result.index.resolve()}")
+    if result.interrupted:
+        sys.stderr.write("survey: interrupted; run the same command again to resume (finished reports are reused)\n")
     return result.exit_code
+
+
+class _progress_printer:
+    """A progress bar (done/total, failures, time left) on a terminal; one plain line per report when
+    the output goes to a file or a CI log."""
+
+    def __init__(self, stream):
+        self.stream, self.bar, self.failed = stream, None, 0
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+
+    def __call__(self, run, done: int, total: int) -> None:
+        if run.status not in ("ok", "cached"):
+            self.failed += 1
+        line = f"{run.status.upper() if run.status not in ('ok', 'cached') else run.status:8s} {run.spec.name} " \
+               f"({run.seconds:.1f} s)" + (f"  {run.error}" if run.error and run.status != "cached" else "")
+        if not self.tty:
+            print(f"[{done}/{total}] {line}", file=self.stream, flush=True)
+            return
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, file=self.stream, unit="report", dynamic_ncols=True)
+        if run.status not in ("ok", "cached"):
+            self.bar.write(line)
+        self.bar.set_postfix_str(f"failed {self.failed}", refresh=False)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -320,6 +354,17 @@ def _add_demo_and_run(sub) -> None:
                    "project's notebooks/ folder wherever the plan is)")
     x.add_argument("--workers", type=int, default=None, help="parallel reports (default: the number of cores)")
     x.add_argument("--out", default=None, help="output folder (default outputs/); reports go to OUT/<plan name>/")
+    x.add_argument("--force", nargs="?", const=True, action="append", metavar="NAME",
+                   help="run reports again even when nothing they depend on changed: all, or the report "
+                        "NAME (repeat for more)")
+    x.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="time limit per report when the plan sets none (default 1800)")
+    x.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="local process pool (default) or a Dask distributed cluster")
+    x.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler, e.g. tcp://host:8786 (without it --executor dask starts a local cluster)")
+    x.add_argument("--max-reports", type=int, default=10_000, metavar="N",
+                   help="refuse plans that expand to more reports than this (default 10000)")
     x.set_defaults(func=_run)
 
 

@@ -353,8 +353,19 @@ _NAME = re.compile(r"\b(?:Pak|Bapak|Bu|Ibu|Sdr|Sdri|Saudara|Saudari|Mas|Mbak|Kak
                    r"|[Nn]ama saya(?: adalah)?|[Nn]ama:|[Mm]y name is)\.?"
                    r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}")
 # file names shown in a report ("data/responden_198503152010011002.csv"): their pieces are checked too
-_FILE_NAME = re.compile(r"[\w.\-/\\]*?[\w\-]+\.(?:csv|xlsx|xls|sav|json|html|htm|pdf|ipynb|txt|docx?|zip|png)\b",
-                        re.IGNORECASE)
+_FILE_EXT = re.compile(r"\.(?:csv|xlsx|xls|sav|json|html|htm|pdf|ipynb|txt|docx?|zip|png)\b", re.IGNORECASE)
+_FILE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/\\")
+
+
+def _file_names(text: str):
+    """(start, name) of every file name ending in a known extension (found from the extension
+    backwards: a regex reaching back over long tokens would be quadratic)."""
+    for m in _FILE_EXT.finditer(text):
+        j = m.start()
+        stop = max(0, j - 200)
+        while j > stop and text[j - 1] in _FILE_CHARS:
+            j -= 1
+        yield j, text[j:m.end()]
 
 _SCAN_ORDER = ("email", "nip", "nik", "grouped", "phone", "name")
 
@@ -446,13 +457,13 @@ def find_identifiers(text: str) -> list[tuple[str, int, int, str]]:
             if found:  # the identifier itself, without the letters glued in front
                 span = m.span("id") if kind not in ("name", "email") and m.group("id") else m.span()
                 add(found, *span)
-    for m in _FILE_NAME.finditer(blanked):
-        for piece in re.finditer(r"[A-Za-z]{0,8}\d[\d .\-]*\d", m.group(0)):
+    for start, name in _file_names(blanked):
+        for piece in re.finditer(r"[A-Za-z]{0,8}\d[\d .\-]*\d", name):
             digits = re.sub(r"\D", "", piece.group(0))
             kind = ("nip" if len(digits) == 18 else "nik" if len(digits) == 16 else
                     "phone" if re.fullmatch(r"(?:62|0)8[1-9]\d{7,10}", digits) else None)
             if kind:
-                add(kind, m.start() + piece.start(), m.start() + piece.end())
+                add(kind, start + piece.start(), start + piece.end())
     return sorted(out, key=lambda x: x[1])
 
 
