@@ -83,3 +83,28 @@ def test_summary_is_short(lang):
     s = describe_ikm(_row(n_required=360, population=5000), lang, name="U", wave="W2", previous=_row(),
                      prev_wave="W1", significant=False, weakest=[("U8 X", 2.5)])
     assert len(s) <= 5
+
+
+def test_needs_largest_gap_and_priority_are_not_confused():
+    from survey.report.needs import describe_needs
+
+    s = pd.DataFrame({"sector": ["kesehatan", "kesehatan", "pendidikan", "pendidikan"],
+                      "competency": ["RS_MGT", "DIGITAL", "METODE_AJAR", "PROYEK"],
+                      "mean_gap": [1.8, 1.1, 0.9, 0.2], "share_gap": [0.2, 0.9, 0.6, 0.1],
+                      "priority": ["medium", "high", "medium", "low"],
+                      "priority_score": [0.36, 0.99, 0.54, 0.02]})
+    out = describe_needs(s, "en", labels={"RS_MGT": "Hospital management", "DIGITAL": "Digital services"})
+    # the largest gap is the largest mean gap, listed first
+    assert out[0].startswith("The three largest competency gaps: Hospital management in Health (mean 1.80")
+    assert "PROYEK" not in out[0]
+    # the top priority is the largest priority score, and it is called priority
+    assert out[1] == "Top priority (a large gap shared by many staff): **Digital services** in Health."
+    assert "1 sector and competency pairs" in out[2]
+
+
+def test_needs_no_gap_is_said():
+    from survey.report.needs import describe_needs
+
+    s = pd.DataFrame({"sector": ["a"], "competency": ["X"], "mean_gap": [0.0], "share_gap": [0.0],
+                      "priority": ["low"], "priority_score": [0.0]})
+    assert describe_needs(s, "id") == ["Tidak ada kesenjangan kompetensi yang berarti pada data ini."]

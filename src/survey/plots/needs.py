@@ -22,10 +22,10 @@ __all__ = ["priority_matrix", "gap_heatmap", "jp_histogram"]
 PRIORITY_COLOURS = {"high": "#c62828", "medium": "#ef6c00", "low": "#78909c"}
 _TXT = {
     "id": {"share": "Pegawai dengan kesenjangan (%)", "gap": "Rerata kesenjangan (dibutuhkan - saat ini)",
-           "high": "prioritas tinggi", "jp": "JP per pegawai", "count": "Jumlah pegawai",
+           "high": "prioritas tinggi", "jp": "JP per pegawai per tahun", "count": "Jumlah pegawai-tahun",
            "floor": "batas minimal {f:g} JP"},
     "en": {"share": "Staff with a gap (%)", "gap": "Mean gap (required - current)",
-           "high": "high priority", "jp": "JP per employee", "count": "Employees",
+           "high": "high priority", "jp": "JP per employee and year", "count": "Employee-years",
            "floor": "floor of {f:g} JP"},
 }
 
