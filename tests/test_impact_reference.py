@@ -465,3 +465,23 @@ def test_categorical_controls_in_did_and_mediation_keep_their_reference():
     assert me.a == pytest.approx(0.0758741502916932, rel=1e-9)
     assert me.b == pytest.approx(11.65950647832154, rel=1e-9)
     assert me.direct == pytest.approx(5.89750428804923, rel=1e-9)
+
+
+def test_event_study_weights_cr2_against_clubsandwich():
+    d = _mortality()
+    d["first"] = d["state"].map(d[d["legal"] >= 0.5].groupby("state")["year"].min())  # NaN: never
+    e = impact.event_study(d, "mrate", "state", "year", "first", leads=2, lags=2, se="cr2", weights="pop")
+    # R: ft <- tapply(ifelse(d$legal >= 0.5, d$year, NA), d$state,
+    #                 function(v) if (all(is.na(v))) NA else min(v, na.rm = TRUE))
+    #    d$first <- ft[as.character(d$state)]; e <- d$year - d$first
+    #    z <- function(x) ifelse(is.na(x), 0, as.numeric(x))
+    #    d$em2 <- z(e <= -2); d$e0 <- z(e == 0); d$e1 <- z(e == 1); d$e2 <- z(e >= 2)
+    #    m <- lm(mrate ~ em2 + e0 + e1 + e2 + factor(state) + factor(year), weights = pop, data = d)
+    #    coef_test(m, vcov = "CR2", cluster = d$state, coefs = c("em2", "e0", "e1", "e2"))
+    t = e.table.drop("e-1")
+    np.testing.assert_allclose(t["coef"], [-2.21049293158475, 5.81289362182466, 3.16956138829166,
+                                           1.33509393202641], rtol=1e-9)
+    np.testing.assert_allclose(t["se"], [1.65650491865414, 2.04336775631123, 2.50745398757871,
+                                         2.35990769072191], rtol=1e-6)
+    np.testing.assert_allclose(t["df"], [7.66255626970784, 9.19755281313671, 9.44290714875399,
+                                         9.66871646288157], rtol=1e-6)
