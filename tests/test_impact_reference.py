@@ -485,3 +485,15 @@ def test_event_study_weights_cr2_against_clubsandwich():
                                          2.35990769072191], rtol=1e-6)
     np.testing.assert_allclose(t["df"], [7.66255626970784, 9.19755281313671, 9.44290714875399,
                                          9.66871646288157], rtol=1e-6)
+
+
+def test_exact_mde_has_the_target_power():
+    # with 6 clusters Bloom's shifted-t multiplier is 1.2 % off the exact noncentral-t MDE
+    d = impact.mde(6, 10, 0.1, method="exact")
+    assert impact.power(d, n=10, icc=0.1, clusters=6).power == pytest.approx(0.8, abs=1e-10)
+    assert impact.mde(6, 10, 0.1) == pytest.approx(1.3230358024731914, abs=1e-12)  # Bloom, as before
+    j = impact.clusters_needed(0.6, 10, 0.1, method="exact")
+    assert impact.power(0.6, n=10, icc=0.1, clusters=j).power >= 0.8 > impact.power(0.6, n=10, icc=0.1,
+                                                                                     clusters=j - 1).power
+    with pytest.raises(ParameterError, match="method='approx'"):
+        impact.mde(6, 10, 0.1, method="approx")

@@ -7,9 +7,9 @@ import math
 import numpy as np
 
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
-from .._checks import require_columns
+from .._checks import check_choice, require_columns
 from ..errors import DataError, ParameterError
 from ..results import Result
 from ._common import complete, confidence_level, numeric, two_sided
@@ -28,8 +28,11 @@ def _check_power(power: float, icc: float, r2: float, p_treated: float, where: s
         raise ParameterError(f"{where}: p_treated must lie strictly between 0 and 1, got {p_treated}.")
 
 
+METHODS = ("bloom", "exact")
+
+
 def mde(n_clusters: int, cluster_size: float, icc: float, *, confidence: float = 0.95, power: float = 0.8,
-        r2: float = 0.0, p_treated: float = 0.5, alpha: float | None = None) -> float:
+        r2: float = 0.0, p_treated: float = 0.5, method: str = "bloom", alpha: float | None = None) -> float:
     """Minimum detectable effect (in SD units) of a two-arm cluster-randomised design, by Bloom's approximation.
 
     MDE = M_{J-2} sqrt( icc (1 - r2) / (P(1-P) J) + (1 - icc)(1 - r2) / (P(1-P) J n) ),
@@ -38,7 +41,8 @@ def mde(n_clusters: int, cluster_size: float, icc: float, *, confidence: float =
     variance explained by covariates (applied at both levels). ``confidence`` is one minus the
     two-sided significance level of the test (``alpha`` still works for one release).
     Bloom's multiplier M replaces the noncentral t by a shifted central t, so at the MDE the exact
-    power (:func:`power`) is close to, not exactly, ``power``.
+    power (:func:`power`) is close to, not exactly, ``power``. ``method="exact"`` instead solves
+    :func:`power` = ``power`` for the effect (the noncentral t of the cluster-mean t-test).
 
     Missing data: not applicable (numbers in, a number out).
 
@@ -47,25 +51,38 @@ def mde(n_clusters: int, cluster_size: float, icc: float, *, confidence: float =
     >>> from survey import impact
     >>> round(impact.mde(20, 10, 0.1), 3)
     0.578
+    >>> round(impact.mde(6, 10, 0.1), 3), round(impact.mde(6, 10, 0.1, method="exact"), 3)
+    (1.323, 1.339)
     """
     where = "mde"
     confidence = confidence_level(where, confidence, alpha)
     if n_clusters < 3:
         raise ParameterError(f"{where}: need at least 3 clusters, got {n_clusters}.")
     _check_power(power, icc, r2, p_treated, where)
+    check_choice("method", method, METHODS)
     df = n_clusters - 2
     m = stats.t.ppf(two_sided(confidence), df) + stats.t.ppf(power, df)
     pp = p_treated * (1 - p_treated) * n_clusters
-    return float(m * math.sqrt(icc * (1 - r2) / pp + (1 - icc) * (1 - r2) / (pp * cluster_size)))
+    bloom = float(m * math.sqrt(icc * (1 - r2) / pp + (1 - icc) * (1 - r2) / (pp * cluster_size)))
+    if method == "bloom":
+        return bloom
+
+    def gap(effect: float) -> float:
+        return _power_of(effect, cluster_size, icc, n_clusters, confidence, r2, p_treated)[0] - power
+
+    hi = bloom
+    while gap(hi) < 0:
+        hi *= 2
+    return float(optimize.brentq(gap, 1e-12, hi, xtol=1e-14, rtol=1e-12))
 
 
 def clusters_needed(effect: float, cluster_size: float, icc: float, *, confidence: float = 0.95,
                     power: float = 0.8, r2: float = 0.0, p_treated: float = 0.5, max_clusters: int = 100000,
-                    alpha: float | None = None) -> int:
+                    method: str = "bloom", alpha: float | None = None) -> int:
     """Smallest number of clusters J with :func:`mde` <= ``effect`` (SD units).
 
-    Doubling from 3 clusters, then bisection; the formula (Bloom's approximation) and the reference
-    are those of :func:`mde`. A ``ParameterError`` when more than ``max_clusters`` would be needed (the ICC
+    Doubling from 3 clusters, then bisection; the formula (Bloom's approximation, or the exact
+    noncentral t with ``method="exact"``) and the reference are those of :func:`mde`. A ``ParameterError`` when more than ``max_clusters`` would be needed (the ICC
     sets a floor on the MDE that no number of people per cluster can pass).
 
     Missing data: not applicable.
@@ -82,7 +99,8 @@ def clusters_needed(effect: float, cluster_size: float, icc: float, *, confidenc
         raise ParameterError(f"{where}: effect must be positive, got {effect}.")
 
     def too_big(j: int) -> bool:
-        return mde(j, cluster_size, icc, confidence=confidence, power=power, r2=r2, p_treated=p_treated) > effect
+        return mde(j, cluster_size, icc, confidence=confidence, power=power, r2=r2, p_treated=p_treated,
+                   method=method) > effect
 
     lo, hi = 3, 3
     while too_big(hi):
@@ -97,6 +115,19 @@ def clusters_needed(effect: float, cluster_size: float, icc: float, *, confidenc
         else:
             hi = mid
     return int(lo)
+
+
+def _power_of(effect: float, n: float, icc: float, clusters: int, confidence: float, r2: float,
+              p_treated: float) -> tuple[float, float, float]:
+    """Power, df and noncentrality of the two-sided t-test of cluster means (see :func:`power`)."""
+    df = float(clusters - 2)
+    var = (icc + (1 - icc) / n) * (1 - r2) / (p_treated * (1 - p_treated) * clusters)
+    ncp = effect / math.sqrt(var)
+    tc = stats.t.ppf(two_sided(confidence), df)
+    pw = float(stats.nct.sf(tc, df, ncp) + stats.nct.cdf(-tc, df, ncp))
+    if not math.isfinite(pw):  # scipy's noncentral t gives NaN far in the tail, where power is 1
+        pw = 1.0 if abs(ncp) > tc else 0.0
+    return pw, df, ncp
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,12 +198,11 @@ def power(effect: float, n: float, icc: float = 0.0, clusters: int | None = None
         if clusters < 3 or n < 1:
             raise ParameterError(f"{where}: need at least 3 clusters of at least 1 person, got "
                                  f"clusters={clusters}, n={n}.")
-        df = float(clusters - 2)
-        var = (icc + (1 - icc) / n) * (1 - r2) / (p_treated * (1 - p_treated) * clusters)
-        ncp = effect / math.sqrt(var)
+        pw, df, ncp = _power_of(effect, n, icc, clusters, confidence, r2, p_treated)
         method = "exact noncentral t, t-test of cluster means with J - 2 df"
-    tc = stats.t.ppf(two_sided(confidence), df)
-    pw = float(stats.nct.sf(tc, df, ncp) + stats.nct.cdf(-tc, df, ncp))
+    if clusters is None:
+        tc = stats.t.ppf(two_sided(confidence), df)
+        pw = float(stats.nct.sf(tc, df, ncp) + stats.nct.cdf(-tc, df, ncp))
     return PowerResult(power=float(np.clip(pw, 0.0, 1.0)), effect=float(effect), n=float(n), clusters=clusters,
                        icc=float(icc), df=df, ncp=float(ncp), confidence=confidence, method=method)
 
