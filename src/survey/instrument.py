@@ -240,12 +240,17 @@ def _check_scales(inst: Instrument, problems: list[str]) -> None:
 
 
 def _check_constructs(inst: Instrument, problems: list[str]) -> None:
+    # counted in one pass: a loop over items per construct is quadratic on wide instruments
+    counts: dict[str, int] = {}
+    for i in inst.items:
+        if i.construct is not None:
+            counts[i.construct] = counts.get(i.construct, 0) + 1
     for cid, c in inst.constructs.items():
         if not NAME_RE.match(cid):
             problems.append(f"constructs.{cid}: name must match {NAME_RE.pattern}")
         _check_text(inst, f"constructs.{cid}.label", c.label, problems)
         _check_text(inst, f"constructs.{cid}.description", c.description, problems)
-        n_items = sum(1 for i in inst.items if i.construct == cid)
+        n_items = counts.get(cid, 0)
         if n_items == 0:
             problems.append(f"constructs.{cid}: no item measures this construct")
         elif c.min_answered > n_items:

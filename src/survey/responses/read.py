@@ -213,7 +213,11 @@ def _read(path: str | Path, instrument: str | Path | Instrument, opts: _Opts,
     # duplicates are checked first (they need the metadata columns) but listed last
     id_problems = Problems(problems.file)
     check_ids(raw.frame, id_problems, first_row, opts.id_column)
-    out = _convert_columns(raw.frame, mapping, inst, opts.recode, problems, first_row)
+    # hand the columns over one by one: popping from the frame itself costs O(columns) each time
+    # (pandas rebuilds its block list), which made wide files quadratic
+    cells = dict(raw.frame.items())
+    raw.frame = raw.frame.iloc[:0, :0]
+    out = _convert_columns(cells, mapping, inst, opts.recode, problems, first_row)
     problems.rows.extend(id_problems.rows)
     return _Parsed(inst, p, raw, out, mapping, problems)
 
@@ -253,15 +257,15 @@ def _no_item_columns(inst: Instrument, raw: Raw, problems: Problems) -> None:
         "or the question texts." + hint)
 
 
-def _convert_columns(df: pd.DataFrame, mapping: dict[str, str], inst: Instrument, recode: dict | None,
+def _convert_columns(cells: dict[str, pd.Series], mapping: dict[str, str], inst: Instrument, recode: dict | None,
                      problems: Problems, first_row: int) -> dict[str, Any]:
     """Item columns converted (named by their item), metadata columns as read (dates checked)."""
     maps = option_maps(inst)
     out: dict[str, Any] = {}
-    for c in list(df.columns):
+    for c in list(cells):
         name = mapping.get(c)
         # pop: each converted column releases its raw array at once (peak memory on large files)
-        s = df.pop(c)
+        s = cells.pop(c)
         if name is None:
             if DATE_NAME.search(str(c)):
                 check_dates(str(c), s, problems, first_row)
