@@ -108,3 +108,25 @@ def test_needs_no_gap_is_said():
     s = pd.DataFrame({"sector": ["a"], "competency": ["X"], "mean_gap": [0.0], "share_gap": [0.0],
                       "priority": ["low"], "priority_score": [0.0]})
     assert describe_needs(s, "id") == ["Tidak ada kesenjangan kompetensi yang berarti pada data ini."]
+
+
+def test_reliability_mentions_factor_analysis_only_when_it_ran():
+    from survey.report.reliability import describe_reliability
+
+    alphas = {"Relevance": 0.81, "Applicability": 0.64, "Delivery": 0.41}
+    s = describe_reliability(alphas, "en", n_persons=120)
+    assert s[0] == "Usable (α ≥ 0.70): Relevance (0.81)."
+    assert "Applicability (0.64)" in s[1] and "caution" in s[1]
+    assert "Delivery (0.41)" in s[2] and "Not yet usable" in s[2]
+    assert not any("factor" in x for x in s)
+    s = describe_reliability(alphas, "en", n_persons=120, factor_fit={"cfi": False, "tli": True, "rmsea": True,
+                                                                       "srmr": True, "all": False})
+    assert "CFI" in s[-1] and "factor analysis" in s[-1]
+
+
+def test_reliability_counts_persons_not_person_waves():
+    from survey.report.reliability import describe_reliability
+
+    s = describe_reliability({"Motivation": 0.8}, "en", n_persons=288, waves=5, last_wave="2026-S1")
+    text = " ".join(s)
+    assert "288 persons" in text and "5 waves" in text and "1,440" not in text

@@ -1,0 +1,477 @@
+"""The scale reliability report (notebook 02): alpha, omega and item analysis per construct,
+optionally factor analysis, and for repeated waves per-wave alpha and multilevel reliability.
+
+Repeated waves of the same persons are never pooled as if they were other persons: alpha is
+computed per wave (the latest wave is the headline) and :func:`survey.reliability.multilevel` gives
+the coefficients of repeated measures. :func:`describe_reliability` writes the summary: which scales
+can be used, which items to review, and a sentence on the factor analysis only when it ran.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_choice, check_lang
+from ..errors import SurveyError
+from .catalog import t
+from .display import Fragment, bullets, escape, figure, header, heading, methods, note, paragraph, summary, table
+from .formatting import format_int, format_interval, format_number, format_percent, format_pvalue
+
+__all__ = ["ReliabilityReport", "describe_reliability", "usable"]
+
+
+def usable(alpha: float) -> str:
+    """``"yes"`` (alpha >= 0.70), ``"caution"`` (0.60-0.70, usual for 3-4 item scales) or ``"no"``.
+
+    >>> usable(0.82), usable(0.65), usable(0.41), usable(float("nan"))
+    ('yes', 'caution', 'no', 'no')
+    """
+    if alpha is None or not np.isfinite(alpha):
+        return "no"
+    return "yes" if alpha >= 0.70 else "caution" if alpha >= 0.60 else "no"
+
+
+def describe_reliability(alphas: Mapping[str, float], lang: str, *, flagged: Mapping[str, list[str]] | None = None,
+                         n_persons: int, waves: int = 1, last_wave: str | None = None,
+                         factor_fit: Mapping[str, bool] | None = None) -> list[str]:
+    """Summary sentences: scales usable / with caution / not yet (with alpha), items to review,
+    how many persons (and that waves were analysed per wave), the factor analysis verdict only
+    when ``factor_fit`` (from :func:`survey.reliability.fit_meets_cutoffs`) is given.
+
+    >>> s = describe_reliability({"Relevansi": 0.81, "Aplikabilitas": 0.55}, "id", n_persons=120)
+    >>> s[0], s[1]
+    ('Dapat dipakai (α ≥ 0,70): Relevansi (0,81).', 'Belum dapat dipakai sebagai skor tunggal (α < 0,60): Aplikabilitas (0,55).')
+    >>> any("faktor" in x for x in s)
+    False
+    """
+    check_lang(lang)
+    groups: dict[str, list[str]] = {"yes": [], "caution": [], "no": []}
+    for label, a in alphas.items():
+        groups[usable(a)].append(f"{label} ({format_number(a, lang, 2)})")
+    out = []
+    for key, msg in (("yes", "usable"), ("caution", "caution"), ("no", "not_usable")):
+        if groups[key]:
+            out.append(t(f"reliability.{msg}", lang, list=", ".join(groups[key])))
+    items = [f"{i} ({c})" for c, names in (flagged or {}).items() for i in names]
+    out.append(t("reliability.flagged", lang, k=len(items), list=", ".join(items)) if items
+               else t("reliability.none_flagged", lang))
+    if waves > 1:
+        out.append(t("reliability.per_wave", lang, w=waves, wave=last_wave, n=format_int(n_persons, lang)))
+    else:
+        out.append(t("reliability.single", lang, n=format_int(n_persons, lang)))
+    if factor_fit is not None:
+        if factor_fit.get("all"):
+            out.append(t("reliability.factor_supports", lang))
+        else:
+            missed = ", ".join(k.upper() for k, v in factor_fit.items() if k != "all" and not v)
+            out.append(t("reliability.factor_partly", lang, which=missed))
+    return out
+
+
+@dataclass
+class ReliabilityReport:
+    """One reliability report; build it with :meth:`load`, then display its sections."""
+
+    lang: str
+    inst: Any
+    df: pd.DataFrame
+    head_df: pd.DataFrame
+    constructs: list
+    results: dict
+    omegas: dict
+    ordinal: dict
+    flags: dict
+    ci: str
+    min_r_drop: float
+    min_cell: int
+    seed: int
+    agency: str
+    data_name: str
+    synthetic: Any
+    wave_col: str | None
+    id_col: str | None
+    waves: list
+    last_wave: Any
+    factor_analysis: bool
+    notes: list = field(default_factory=list)
+    wave_labels: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, data: str, instrument: str, construct: str = "all", ci: str = "feldt", min_r_drop: float = 0.30,
+             seed: int = 20261127, factor_analysis: bool = False, min_cell: int = 5, lang: str = "id",
+             agency: str = "", id: str = "employee_id", wave: str = "wave") -> "ReliabilityReport":
+        """Read the answers; with repeated waves of the same persons keep the latest wave as the headline."""
+        import survey
+        from ..paths import project_path
+        from ..privacy import is_synthetic
+        from ..reliability import alpha_for, flag_items, omega_total
+
+        check_lang(lang)
+        check_choice("ci", ci, ["feldt", "duhachek", "bootstrap"])
+        inst = survey.load_instrument(instrument)
+        data_path = project_path(data)
+        df = survey.read_responses(data_path, inst)
+        constructs = list(inst.constructs) if construct == "all" else [construct]
+        if not constructs:
+            raise survey.InstrumentError(f"instrument {inst.id!r} defines no constructs, so there is no scale whose "
+                                         "reliability could be analysed; use an instrument with constructs")
+        for c in constructs:
+            inst.items_of(c)  # a clear error for an unknown construct
+        wave_col = wave if wave in df.columns and df[wave].nunique() > 1 else None
+        id_col = id if id in df.columns else None
+        repeated = wave_col is not None and id_col is not None and df.duplicated(id_col).any()
+        waves = sorted(df[wave_col].dropna().unique()) if repeated else []
+        last = waves[-1] if waves else None
+        head_df = df[df[wave_col] == last] if repeated else df
+        labels = (df.drop_duplicates(wave_col).set_index(wave_col)["wave_label"].astype(str).to_dict()
+                  if repeated and "wave_label" in df.columns else {})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the results keep their sentences in .warnings
+            results = {c: alpha_for(head_df, inst, c, ci=ci, seed=seed) for c in constructs}
+            omegas, ordinal = {}, {}
+            for c in constructs:
+                items = [i.name for i in inst.items_of(c)]
+                try:
+                    omegas[c] = omega_total(head_df[items], keys=inst.reverse_items(c))
+                except (SurveyError, ValueError, np.linalg.LinAlgError):
+                    omegas[c] = None
+                try:
+                    ordinal[c] = alpha_for(head_df, inst, c, cor="polychoric")
+                except (SurveyError, ValueError, np.linalg.LinAlgError):
+                    ordinal[c] = None
+        notes = sorted({w for r in [*results.values(), *omegas.values(), *ordinal.values()] if r is not None for w in r.warnings})
+        flags = {c: flag_items(results[c], min_r_drop=min_r_drop) for c in constructs}
+        return cls(lang=lang, inst=inst, df=df, head_df=head_df, constructs=constructs, results=results, omegas=omegas,
+                   ordinal=ordinal, flags=flags, ci=ci, min_r_drop=min_r_drop, min_cell=int(min_cell), seed=seed,
+                   agency=agency, data_name=Path(data_path).name, synthetic=is_synthetic(df), wave_col=wave_col if repeated else None,
+                   id_col=id_col, waves=waves, last_wave=last, factor_analysis=bool(factor_analysis), notes=notes,
+                   wave_labels=labels)
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def repeated(self) -> bool:
+        return self.wave_col is not None
+
+    def wl(self, w: Any) -> str:
+        return str(self.wave_labels.get(w, w))
+
+    def n_persons(self) -> int:
+        if self.id_col:
+            return int(self.head_df[self.id_col].nunique())
+        return int(len(self.head_df))
+
+    def label(self, c: str) -> str:
+        return self.inst.label(c, self.lang)
+
+    def _flagged_items(self) -> dict[str, list[str]]:
+        return {self.label(c): list(f.index[f["flagged"]]) for c, f in self.flags.items() if f["flagged"].any()}
+
+    def _conf(self) -> str:
+        return format_percent(0.95, self.lang, 0)
+
+    # ------------------------------------------------------------------ sections
+    def header(self) -> Fragment:
+        from .notebook import notice_html
+
+        lang = self.lang
+        inst_title = self.inst.text(self.inst.title, lang)
+        if self.repeated:
+            sub = t("reliability.subtitle_waves", lang, n=format_int(self.df[self.id_col].nunique(), lang),
+                    w=len(self.waves), k=len(self.constructs))
+            period = f"{self.wl(self.waves[0])}–{self.wl(self.waves[-1])}"
+        else:
+            sub = t("reliability.subtitle", lang, n=format_int(self.n_persons(), lang), k=len(self.constructs))
+            period = None
+        notice = Fragment(notice_html(lang)) if self.synthetic != "none" else Fragment("")
+        return notice + header(t("reliability.title", lang, inst=inst_title), lang, period=period,
+                               agency=self.agency or None, subtitle=sub)
+
+    def summary(self) -> Fragment:
+        """Which scales can be used, which items to review, how many persons."""
+        fit = self._cfa_fit_flags() if self.factor_analysis else None
+        sentences = describe_reliability({self.label(c): r.raw_alpha for c, r in self.results.items()}, self.lang,
+                                         flagged=self._flagged_items(), n_persons=self.n_persons(),
+                                         waves=len(self.waves) if self.repeated else 1,
+                                         last_wave=self.wl(self.last_wave) if self.repeated else None, factor_fit=fit)
+        return summary(sentences, self.lang)
+
+    def analysis_notes(self) -> Fragment:
+        """The results' own warnings (e.g. an item correlating negatively with its scale)."""
+        if not self.notes:
+            return Fragment("")
+        return note(t("reliability.warn", self.lang)) + bullets(self.notes)
+
+    def construct_table(self) -> Fragment:
+        """Alpha, its interval, omega, ordinal alpha and the verdict per construct."""
+        from ..reliability import alpha_band
+
+        lang = self.lang
+        rows = []
+        for c, res in self.results.items():
+            s = res.summary
+            om, od = self.omegas.get(c), self.ordinal.get(c)
+            rows.append({
+                t("reliability.construct", lang): self.label(c), t("reliability.items_n", lang): int(s.n_items),
+                t("reliability.n", lang): int(s.n_obs), t("reliability.alpha", lang): float(s.raw_alpha),
+                t("reliability.ci", lang, conf=self._conf()): format_interval(s.ci_low, s.ci_high, lang, 2),
+                t("reliability.omega", lang): float(om.omega_total) if om is not None else np.nan,
+                t("reliability.ord_alpha", lang): float(od.raw_alpha) if od is not None else np.nan,
+                t("reliability.band", lang): t(f"reliability.band_{alpha_band(s.raw_alpha)}", lang),
+                t("reliability.verdict", lang): t(f"reliability.verdict_{usable(s.raw_alpha)}", lang),
+            })
+        m = t(f"reliability.ci_{self.ci}", lang)
+        cap = (t("reliability.summary_caption", lang, wave=self.wl(self.last_wave), m=m) if self.repeated
+               else t("reliability.summary_caption_single", lang, m=m))
+        return heading(t("reliability.summary_tab", lang)) + table(
+            pd.DataFrame(rows), lang, caption=cap, min_cell=self.min_cell, count=t("reliability.n", lang),
+            align_left=[t("reliability.construct", lang), t("reliability.band", lang), t("reliability.verdict", lang)])
+
+    def waves_table(self) -> Fragment:
+        """Repeated waves: alpha of each construct per wave (waves under ``min_cell`` persons left out)."""
+        from ..reliability import alpha_for
+
+        if not self.repeated:
+            return Fragment("")
+        lang = self.lang
+        rows = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for w in self.waves:
+                d = self.df[self.df[self.wave_col] == w]
+                row: dict[str, Any] = {t("reliability.wave", lang): self.wl(w), t("reliability.n", lang): int(len(d))}
+                for c in self.constructs:
+                    try:
+                        row[self.label(c)] = float(alpha_for(d, self.inst, c).raw_alpha) if len(d) >= self.min_cell else np.nan
+                    except (SurveyError, ValueError, TypeError):
+                        row[self.label(c)] = np.nan
+                rows.append(row)
+        return heading(t("reliability.waves_tab", lang)) + table(
+            pd.DataFrame(rows), lang, caption=t("reliability.waves_caption", lang, m=self.min_cell), min_cell=self.min_cell,
+            count=t("reliability.n", lang), align_left=[t("reliability.wave", lang)])
+
+    def multilevel_table(self) -> Fragment:
+        """Repeated waves: RkR and Rc per construct (psych's multilevel.reliability)."""
+        if not self.repeated:
+            return Fragment("")
+        try:
+            from ..reliability import multilevel
+        except ImportError:  # an older workbench without multilevel reliability
+            return Fragment("")
+        lang = self.lang
+        rows, n_used = [], None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for c in self.constructs:
+                items = [i.name for i in self.inst.items_of(c)]
+                if len(items) < 2:
+                    continue
+                d = self.df[[self.id_col, self.wave_col, *items]].copy()
+                scale = self.inst.scale_of(self.inst.item(items[0]))
+                for i in self.inst.reverse_items(c):
+                    # reversed first, as psych expects: (min + max) - x
+                    d[i] = (scale.min + scale.max) - d[i]
+                d[items] = d[items].astype(float)
+                try:
+                    r = multilevel(d, id=self.id_col, time=self.wave_col, items=items)
+                except (SurveyError, ValueError, np.linalg.LinAlgError):
+                    continue
+                n_used = r.n_obs if n_used is None else n_used
+                rows.append({t("reliability.construct", lang): self.label(c), t("reliability.ml_persons", lang): int(r.n_obs),
+                             t("reliability.ml_rkr", lang): float(r.summary.get("RkR", np.nan)),
+                             t("reliability.ml_rc", lang): float(r.summary.get("Rc", np.nan))})
+        if not rows:
+            return Fragment("")
+        return (heading(t("reliability.multilevel_tab", lang))
+                + paragraph(t("reliability.multilevel_text", lang, n=format_int(n_used or 0, lang), w=len(self.waves)))
+                + table(pd.DataFrame(rows), lang, align_left=[t("reliability.construct", lang)]))
+
+    def item_analysis(self) -> Fragment:
+        """Per construct: the item table (flags explained) and the answer distribution."""
+        from ..plots.reliability import likert_bars
+
+        lang = self.lang
+        out = Fragment("")
+        for c, res in self.results.items():
+            it, f = res.items, self.flags[c]
+            notes = []
+            for name in it.index:
+                parts = []
+                if f.loc[name, "low_r_drop"]:
+                    parts.append(t("reliability.flag_low", lang, m=format_number(self.min_r_drop, lang, 2)))
+                if f.loc[name, "alpha_rises"]:
+                    parts.append(t("reliability.flag_rise", lang))
+                notes.append("; ".join(parts))
+            tab = pd.DataFrame({
+                t("reliability.item", lang): list(it.index),
+                t("reliability.statement", lang): [self.inst.label(i, lang) for i in it.index],
+                t("reliability.reversed", lang): [t("common.yes", lang) if r else "" for r in it["reversed"]],
+                t("reliability.n", lang): it["n"].astype(int).to_numpy(), t("reliability.mean", lang): it["mean"].to_numpy(),
+                t("reliability.sd", lang): it["sd"].to_numpy(), t("reliability.r_drop", lang): it["r_drop"].to_numpy(),
+                t("reliability.alpha_drop", lang): it["raw_alpha_drop"].to_numpy(), t("reliability.note", lang): notes})
+            out += heading(t("reliability.items_title", lang, c=self.label(c)))
+            out += table(tab, lang, caption=t("reliability.items_caption", lang),
+                         align_left=[t("reliability.item", lang), t("reliability.statement", lang), t("reliability.note", lang)])
+            fig = likert_bars(self.head_df, list(it.index), instrument=self.inst, lang=lang,
+                              title=t("reliability.dist_title", lang, c=self.label(c)))
+            out += figure(fig, lang, t("reliability.dist_alt", lang, c=self.label(c)))
+        return out
+
+    def correlations(self) -> Fragment:
+        """Inter-item correlations, grouped by construct."""
+        from ..plots.reliability import correlation_heatmap
+
+        lang = self.lang
+        items = [i.name for c in self.constructs for i in self.inst.items_of(c)]
+        if len(items) < 2:
+            return Fragment("")
+        labels = {i: i + (" (R)" if self.inst.item(i).reverse else "") for i in items}
+        fig = correlation_heatmap(self.head_df, items, labels=labels, title=t("reliability.heat_title", lang),
+                                  groups={i: self.inst.item(i).construct for i in items})
+        return figure(fig, lang, t("reliability.heat_alt", lang))
+
+    # factor analysis, computed once on first use
+    def _factor(self) -> dict:
+        if "_fa" in self.__dict__:
+            return self.__dict__["_fa"]
+        from ..reliability import bartlett, cfa, efa, kmo
+
+        out: dict[str, Any] = {}
+        items = [i.name for c in self.constructs for i in self.inst.items_of(c)]
+        d = self.head_df[items]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                out["kmo"], out["bartlett"] = kmo(d), bartlett(d)
+                out["efa"] = efa(d, nfactors=len(self.constructs) if len(self.constructs) > 1 else None,
+                                 rotation="oblimin", seed=self.seed)
+            except (SurveyError, ValueError, np.linalg.LinAlgError) as exc:
+                out["efa_error"] = str(exc)
+            model = "\n".join(f"{c} =~ " + " + ".join(i.name for i in self.inst.items_of(c))
+                              for c in self.constructs if len(self.inst.items_of(c)) >= 2)
+            try:
+                res = cfa(model, self.head_df, keys=[k for c in self.constructs for k in self.inst.reverse_items(c)])
+                if not res.converged:
+                    out["cfa_error"] = "no convergence" if self.lang == "en" else "tidak konvergen"
+                else:
+                    out["cfa"] = res
+            except (SurveyError, ValueError, np.linalg.LinAlgError) as exc:
+                out["cfa_error"] = str(exc)
+        self.__dict__["_fa"] = out
+        return out
+
+    def _cfa_fit_flags(self) -> dict | None:
+        from ..reliability import fit_meets_cutoffs
+
+        res = self._factor().get("cfa")
+        if res is None or not res.fit.get("df", 0) > 0:
+            return None
+        return fit_meets_cutoffs(res.fit)
+
+    def factor_analysis_section(self) -> Fragment:
+        """EFA (factors named after the construct their items belong to) and CFA (rows used, AVE read)."""
+        from ..reliability import kmo_band
+
+        if not self.factor_analysis:
+            return Fragment("")
+        lang = self.lang
+        fa = self._factor()
+        out = Fragment("")
+        if "efa" in fa:
+            e, k, b = fa["efa"], fa["kmo"], fa["bartlett"]
+            p = format_pvalue(b.pvalue, lang)
+            p = p if p.startswith("<") else "= " + p
+            load = e.loadings.copy()
+            names = _factor_names(load, {i.name: self.label(i.construct) for c in self.constructs for i in self.inst.items_of(c)}, lang)
+            load.columns = names
+            load[t("reliability.h2", lang)] = e.communalities["h2"]
+            load.index = [i + (" (R)" if self.inst.item(i).reverse else "") for i in load.index]
+            tab = load.reset_index().rename(columns={"index": t("reliability.item", lang)})
+            out += heading(t("reliability.fa_title", lang)) + paragraph(t(
+                "reliability.fa_intro", lang, k=len(e.loadings), f=e.nfactors, kmo=format_number(k.kmo, lang, 2),
+                kmo_band=t(f"reliability.kmo_{kmo_band(k.kmo)}", lang), df=b.df, chi=format_number(b.chisq, lang, 1), p=p))
+            out += table(tab, lang, caption=t("reliability.fa_loadings", lang), align_left=[t("reliability.item", lang)])
+        out += heading(t("reliability.cfa_title", lang))
+        if "cfa" not in fa:
+            return out + note(t("reliability.cfa_failed", lang, why=fa.get("cfa_error", "")))
+        res = fa["cfa"]
+        wave_note = t("reliability.cfa_wave_note", lang) if self.repeated else ""
+        out += paragraph(t("reliability.cfa_intro", lang, n=format_int(res.n_obs, lang), total=format_int(len(self.head_df), lang),
+                           wave_note=wave_note))
+        f = res.fit
+        if not f.get("df", 0) > 0:
+            return out + note(t("reliability.cfa_saturated", lang))
+        fit = pd.DataFrame([{"χ²": float(f.chisq), "df": int(f.df), "p": format_pvalue(f.pvalue, lang), "CFI": float(f.cfi),
+                             "TLI": float(f.tli), "RMSEA": float(f.rmsea), "SRMR": float(f.srmr)}])
+        out += table(fit, lang, caption=t("reliability.cfa_fit", lang), digits={"χ²": 1, "CFI": 3, "TLI": 3, "RMSEA": 3, "SRMR": 3})
+        rel = res.reliability.copy()
+        rel.index = [self.label(c) if c in self.inst.constructs else c for c in rel.index]
+        rel = rel.rename(columns={"omega": "ω", "cr": t("reliability.cr", lang), "ave": t("reliability.ave", lang)})
+        out += table(rel.reset_index().rename(columns={"index": t("reliability.factor", lang)}), lang,
+                     caption=t("reliability.cfa_rel", lang), align_left=[t("reliability.factor", lang)])
+        if "ave" in res.reliability.columns:
+            ave = res.reliability["ave"]
+            ok = [self.label(c) for c, v in ave.items() if v >= 0.5 and c in self.inst.constructs]
+            low = [self.label(c) for c, v in ave.items() if v < 0.5 and c in self.inst.constructs]
+            out += paragraph(t("reliability.ave_ok", lang, list=", ".join(ok)) if ok else "",
+                             t("reliability.ave_low", lang, list=", ".join(low)) if low else "")
+        return out
+
+    def methods(self) -> Fragment:
+        lang = self.lang
+        items = [t("reliability.methods_alpha", lang, conf=self._conf(), m=t(f"reliability.ci_{self.ci}", lang),
+                   r=format_number(self.min_r_drop, lang, 2))]
+        if self.repeated:
+            items.append(t("reliability.methods_waves", lang, w=len(self.waves), n=format_int(self.df[self.id_col].nunique(), lang)))
+        items.append(t("reliability.methods_corr", lang))
+        if self.factor_analysis:
+            items += [t("reliability.methods_efa", lang), t("reliability.methods_cfa", lang)]
+        items.append(t("common.suppressed_note", lang, min_cell=self.min_cell))
+        return methods(items, lang)
+
+    def key_figures(self) -> dict:
+        out: dict[str, Any] = {"instrument": self.inst.id, "lang": self.lang, "n": self.n_persons(), "ci_method": self.ci}
+        if self.repeated:
+            out["waves"] = len(self.waves)
+            out["wave"] = self.wl(self.last_wave)
+        for c, res in self.results.items():
+            out[f"alpha_{c}"] = round(float(res.raw_alpha), 3)
+            if self.omegas.get(c) is not None:
+                out[f"omega_{c}"] = round(float(self.omegas[c].omega_total), 3)
+        out["alpha_min"] = round(min(float(r.raw_alpha) for r in self.results.values()), 3)
+        out["n_items_flagged"] = int(sum(int(f["flagged"].sum()) for f in self.flags.values()))
+        if self.factor_analysis and "cfa" in self._factor():
+            out["cfa_cfi"] = round(float(self._factor()["cfa"].fit.cfi), 3)
+            out["cfa_rmsea"] = round(float(self._factor()["cfa"].fit.rmsea), 3)
+        return out
+
+    def write_results(self, out_dir: str) -> Path:
+        from ..paths import project_path
+        from .notebook import write_results
+
+        return write_results(project_path(out_dir), self.key_figures(), synthetic=self.synthetic)
+
+
+def _factor_names(loadings: pd.DataFrame, construct_of: Mapping[str, str], lang: str) -> list[str]:
+    """Name each factor after the construct most of whose items load on it most (|loading| >= 0.30),
+    when that construct is clear (a majority) and not already taken; else "Factor i".
+
+    >>> L = pd.DataFrame({"MR1": [0.8, 0.7, 0.1], "MR2": [0.1, 0.2, 0.9]}, index=["a", "b", "c"])
+    >>> _factor_names(L, {"a": "Relevansi", "b": "Relevansi", "c": "Aplikabilitas"}, "id")
+    ['Relevansi', 'Aplikabilitas']
+    """
+    names, used = [], set()
+    main = loadings.abs().idxmax(axis=1)
+    for i, col in enumerate(loadings.columns, start=1):
+        mine = [it for it in loadings.index if main[it] == col and abs(loadings.loc[it, col]) >= 0.30]
+        counts = pd.Series([construct_of.get(it, "") for it in mine]).value_counts()
+        if len(counts) and counts.iloc[0] > len(mine) / 2 and counts.index[0] and counts.index[0] not in used:
+            names.append(counts.index[0])
+            used.add(counts.index[0])
+        else:
+            names.append(t("reliability.factor_n", lang, i=i))
+    return names
