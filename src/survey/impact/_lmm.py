@@ -334,7 +334,8 @@ def satterthwaite(fit: LmmFit) -> np.ndarray:
     df = np.empty(fit.p)
     for j in range(fit.p):
         g = np.array([Ji[j, j] for Ji in J])
-        df[j] = 2 * fit.vcov[j, j] ** 2 / float(g @ A @ g)
+        var = float(g @ A @ g)
+        df[j] = 2 * fit.vcov[j, j] ** 2 / var if var > 0 else float("nan")
     return df
 
 

@@ -177,6 +177,10 @@ def mixed(data: pd.DataFrame, formula: str, groups: str | None = None, re_formul
     notes = tuple(f"Boundary (singular) fit: the variance of {v!r} in {g!r} is estimated as 0, as lme4 would "
                   f"report; consider dropping that random effect." for g, v in zip(zero["grp"], zero["var1"]))
     v0 = float(cov_re.iloc[0, 0]) if cov_re.index[0] == "(Intercept)" else float("nan")
+    if inference == "satterthwaite" and not np.all(np.isfinite(table["df"])):
+        notes += ("The Satterthwaite df of some coefficients could not be computed (a flat likelihood in the "
+                  "variance parameters); their tests are missing. Use inference='normal' or simplify the "
+                  "random terms.",)
     return MixedResult(params=fe, bse=bse, cov_re=cov_re, varcor=vc, scale=sigma2, llf=fit.llf,
                        converged=True, icc=v0 / (v0 + sigma2), method=fit.method, inference=label,
                        n=fit.n, n_groups=len(blocks[0].levels), n_dropped=dropped, confidence=confidence,
