@@ -293,3 +293,67 @@ def test_invariance_verdicts_follow_the_rule(factors12):
         rel.invariance(d, m, group="grp", levels=["metric", "scalar"])
     with pytest.raises(ParameterError, match="estimator"):
         rel.invariance(d, m, group="grp", estimator="WLSMV")
+
+
+# -- ordered items: WLSMV and DWLS ------------------------------------------------------------------
+# R: items <- c(paste0("C", 1:5), paste0("N", 1:5))
+#    f <- cfa(BFI_MODEL, b, ordered = items, estimator = "WLSMV")   # and estimator = "DWLS"
+#    fitMeasures(f); parameterEstimates(f); standardizedSolution(f); lavInspect(f, "sampstat")
+
+BFI_ITEMS = [f"C{i}" for i in range(1, 6)] + [f"N{i}" for i in range(1, 6)]
+
+
+def test_wlsmv_matches_lavaan(bfi_cn):
+    r = rel.cfa(bfi_cn, BFI_MODEL, ordered=BFI_ITEMS)
+    f = r.fit
+    assert r.estimator == "WLSMV" and r.n_obs == 2617 and f.df == 34 and "listwise" in r.missing
+    chisq_close([f.chisq, f.chisq_scaled, f.baseline_chisq, f.baseline_chisq_scaled],
+                [1176.78824997199, 1412.43180054515, 30260.0141893592, 17872.1891150275])
+    close([f.chisq_scaling_factor, f.baseline_chisq_scaling_factor, f.cfi, f.tli, f.cfi_scaled, f.tli_scaled,
+           f.rmsea, f.rmsea_ci_low, f.rmsea_ci_high, f.rmsea_scaled, f.rmsea_ci_low_scaled, f.rmsea_ci_high_scaled,
+           f.srmr],
+          [0.838233308609449, 1.69488380890565, 0.962178132937152, 0.949941646534467, 0.922678118706712,
+           0.897662215935355, 0.113350790923871, 0.107843835339854, 0.118953839544285, 0.124489956027219,
+           0.118985715115099, 0.130082174519186, 0.0792374150257496])
+    e = r.estimates.assign(key=lambda d: d.lhs + d.op + d.rhs).set_index("key")
+    keys = ["C=~C2", "C=~C3", "C=~C4", "C=~C5", "N=~N2", "N=~N3", "N=~N4", "N=~N5", "C1|t1", "C1|t2", "C1|t5",
+            "C2|t1", "C3|t2"]
+    close(e.loc[keys, "est"], [1.029535890835788, 0.960516346198973, -1.348459290195374, -1.247606133559454,
+                               0.968247357038492, 0.878212475205767, 0.752680138524523, 0.639155209566056,
+                               -1.956218378044736, -1.390720235515274, 0.780920823599499, -1.856155407826432,
+                               -1.182739270957945])
+    close(e.loc[keys, "se"], [0.0369759584364769, 0.0372359286678264, 0.0451768763291509, 0.0407805174334678,
+                              0.0142557871197398, 0.0125262206728969, 0.0160135151630144, 0.0174063309865637,
+                              0.0520680727988217, 0.0353963233822586, 0.0274228725529141, 0.0480894580969949,
+                              0.0318737543254055])
+    close(r.std_loadings.std_all, [0.566897896594227, 0.583641730983072, 0.544514696304570, -0.764438735254702,
+                                   -0.707265292892911, 0.861991689711309, 0.834621175352118, 0.757011855428170,
+                                   0.648804024418895, 0.550946479081631])
+    # sample thresholds: qnorm of the cumulative shares (closed form), lavaan's sampstat$th
+    close(r.thresholds["sample"].iloc[:6], [-1.956218378044736, -1.390720235515274, -0.909642492436704,
+                                            -0.220640242725782, 0.780920823599499, -1.856155407826432], 1e-9)
+    # by hand: the scaled-shifted statistic is chisq / c + shift
+    close(f.chisq_scaled, f.chisq / f.chisq_scaling_factor + f.chisq_shift, 1e-8)
+
+
+def test_dwls_matches_lavaan(bfi_cn):
+    r = rel.cfa(bfi_cn, BFI_MODEL, ordered=True, estimator="DWLS")
+    f = r.fit
+    chisq_close([f.chisq, f.baseline_chisq], [1176.78824997199, 30260.0141893592])
+    assert "chisq_scaled" not in f.index
+    close([f.cfi, f.tli, f.rmsea, f.srmr], [0.962178132937152, 0.949941646534467, 0.113350790923871,
+                                            0.0792374150257496])
+    e = r.estimates
+    close(e.se.iloc[:8], [0.0324372036106407, 0.0305316790921929, 0.0394603028643915, 0.0358490918490888,
+                          0.0190271744843443, 0.0152290239599779, 0.0144293708095743, 0.0140299629977080])
+
+
+def test_ordered_options_are_checked(bfi_cn):
+    with pytest.raises(ParameterError, match="does not fit ordered"):
+        rel.cfa(bfi_cn, BFI_MODEL, ordered=True, estimator="MLR")
+    with pytest.raises(ParameterError, match="does not fit continuous"):
+        rel.cfa(bfi_cn, BFI_MODEL, estimator="WLSMV")
+    with pytest.raises(ParameterError, match="X1"):
+        rel.cfa(bfi_cn, BFI_MODEL, ordered=["X1"])
+    with pytest.raises(ParameterError, match="mixing"):
+        rel.cfa(bfi_cn, BFI_MODEL, ordered=["C1"])

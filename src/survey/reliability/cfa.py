@@ -514,6 +514,19 @@ def cfa(data: pd.DataFrame, model: str, *, ordered: Sequence[str] | bool | None 
       ``cfi_scaled``, ``tli_scaled``, ``rmsea_scaled`` from the scaled statistics and
       ``cfi_robust``, ``tli_robust``, ``rmsea_robust`` as Brosseau-Liard & Savalei (2014) and
       Brosseau-Liard, Savalei & Li (2012), as lavaan 0.6-14.
+    * ``"WLSMV"`` (default when ``ordered`` is given; ``ordered=True`` declares every indicator
+      ordinal) and ``"DWLS"``: thresholds ``qnorm`` of the cumulative answer shares, polychoric
+      correlations by maximum likelihood given the thresholds, their asymptotic covariance
+      Gamma (Muthen 1984); the model for the latent responses in lavaan's delta
+      parameterisation (unit variances) is fitted by minimising
+      ``(s - sigma)' W (s - sigma)`` with ``W = diag(Gamma)^-1``; ``chisq = (N - 1) F`` as
+      lavaan. DWLS: standard errors from ``(Delta' W Delta)^-1``. WLSMV: robust standard errors
+      ``(D'WD)^-1 D'W Gamma W D (D'WD)^-1 / (N - 1)`` and the scaled and shifted test
+      ``chisq_scaled = chisq / c + shift`` (Asparouhov & Muthen 2010; ``chisq_scaling_factor``
+      c, ``chisq_shift``), with ``cfi_scaled``, ``tli_scaled``, ``rmsea_scaled`` from it; the
+      ``srmr`` of ordered data is lavaan's (``srmr_bentler_nomean``: residual polychoric
+      correlations only). ``thresholds`` lists the sample thresholds. Ordered items with
+      ``group=`` are not available yet.
 
     Fit measures (``fit``, one spelling: lavaan's names with ``_`` for ``.``): ``chisq``,
     ``df``, ``pvalue``, ``baseline_chisq``, ``baseline_df``, ``cfi``, ``tli``, ``rmsea`` with
@@ -569,15 +582,14 @@ def cfa(data: pd.DataFrame, model: str, *, ordered: Sequence[str] | bool | None 
     spec_model = parse_model(model)
     if estimator is not None:
         estimator = check_choice("estimator", str(estimator).upper(), ESTIMATORS)
-    if ordered not in (None, False, (), []):
-        raise ParameterError("cfa: ordered items (WLSMV/DWLS) are not available in this version; "
-                             "fit them as continuous with estimator='MLR'")
-    estimator = estimator or "ML"
-    if estimator in ("DWLS", "WLSMV"):
-        raise ParameterError(f"cfa: estimator={estimator!r} needs ordered items; give ordered=[...]")
+    ordinal = _ordinal_setup(data, spec_model.items, ordered)
+    estimator = estimator or ("WLSMV" if ordinal else "ML")
+    if bool(ordinal) != (estimator in ("DWLS", "WLSMV")):
+        raise ParameterError(f"cfa: estimator={estimator!r} does not fit {'ordered' if ordinal else 'continuous'} "
+                             f"items; use {'DWLS or WLSMV' if ordinal else 'ML or MLR (or give ordered=)'}")
     groups, labels, keys = _groups(data, spec_model.items, group, keys)
     base = _fit_spec(spec_model, groups, estimator, std_lv=std_lv, group_equal=group_equal,
-                     group_partial=group_partial)
+                     group_partial=group_partial, ordinal=ordinal)
     invariance = None
     if group and not group_equal and not group_partial and estimator == "ML" and not std_lv:
         invariance = _invariance(spec_model, groups, base)
@@ -587,7 +599,8 @@ def cfa(data: pd.DataFrame, model: str, *, ordered: Sequence[str] | bool | None 
     _warn(notes)
     return CFAResult(fit=base["fit"], estimates=estimates, std_loadings=std_loadings, reliability=reliability,
                      invariance=invariance, n_obs=int(base["fit"].n_obs), converged=base["converged"],
-                     estimator=estimator, missing=MISSING_RULE[estimator], warnings=tuple(notes))
+                     estimator=estimator, missing=MISSING_RULE[estimator], thresholds=base.get("thresholds"),
+                     warnings=tuple(notes))
 
 
 def fit_meets_cutoffs(fit: pd.Series, cfi: float = 0.95, tli: float = 0.95, rmsea: float = 0.06,

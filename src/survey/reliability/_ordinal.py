@@ -1,0 +1,341 @@
+"""Ordered indicators as lavaan fits them (``ordered=``, estimators ``"DWLS"`` and ``"WLSMV"``):
+thresholds and polychoric correlations in two steps, their asymptotic covariance matrix
+(Muthen 1984, lavaan's ``muthen1984``), the diagonally weighted least squares fit in the delta
+parameterisation, robust standard errors and the mean-and-variance adjusted (scaled and
+shifted) test."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.special import ndtr
+
+from ..errors import DataError, ParameterError
+from ._sem import Spec
+from .lavaan import CFAModel
+from .polychoric import _bvn_cdf
+
+_BIG = 40.0  # stands in for an infinite threshold: Phi(40) is 1 in double precision
+
+
+def _phi2(a: np.ndarray, b: np.ndarray, rho: float) -> np.ndarray:
+    """Standard bivariate normal density (0 at infinite arguments)."""
+    s = 1 - rho**2
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = np.exp(-(a**2 - 2 * rho * a * b + b**2) / (2 * s)) / (2 * np.pi * np.sqrt(s))
+    return np.where(np.isfinite(a) & np.isfinite(b), v, 0.0)
+
+
+def _ext(t: np.ndarray) -> np.ndarray:
+    return np.r_[-np.inf, t, np.inf]
+
+
+def _cells(rho: float, t1: np.ndarray, t2: np.ndarray):
+    """Cell probabilities P (K1 x K2) of the discretised bivariate normal and their derivatives
+    with respect to rho (K1 x K2) and to the thresholds of each variable (K1 x K2 x (K-1))."""
+    a, b = _ext(t1), _ext(t2)
+    ac, bc = np.clip(a, -_BIG, _BIG), np.clip(b, -_BIG, _BIG)
+    hh, kk = np.meshgrid(ac, bc, indexing="ij")
+    f = _bvn_cdf(hh, kk, rho)
+    p = f[1:, 1:] - f[:-1, 1:] - f[1:, :-1] + f[:-1, :-1]
+    ha, kb = np.meshgrid(a, b, indexing="ij")
+    d = _phi2(ha, kb, rho)
+    dr = d[1:, 1:] - d[:-1, 1:] - d[1:, :-1] + d[:-1, :-1]
+    s = np.sqrt(1 - rho**2)
+    k1, k2 = len(t1) + 1, len(t2) + 1
+    # dF(a, b)/da = phi(a) Phi((b - rho a)/s): a cell's probability moves with its two bounds
+    g1 = stats.norm.pdf(t1)[:, None] * ndtr((bc[None, :] - rho * t1[:, None]) / s)  # (K1-1) x (K2+1)
+    col = g1[:, 1:] - g1[:, :-1]  # (K1-1) x K2
+    d1 = np.zeros((k1, k2, k1 - 1))
+    for t in range(k1 - 1):
+        d1[t, :, t] += col[t]
+        d1[t + 1, :, t] -= col[t]
+    g2 = stats.norm.pdf(t2)[:, None] * ndtr((ac[None, :] - rho * t2[:, None]) / s)
+    row = g2[:, 1:] - g2[:, :-1]
+    d2 = np.zeros((k1, k2, k2 - 1))
+    for t in range(k2 - 1):
+        d2[:, t, t] += row[t]
+        d2[:, t + 1, t] -= row[t]
+    return p, dr, d1, d2
+
+
+def _polycor(tab: np.ndarray, t1: np.ndarray, t2: np.ndarray) -> float:
+    """Maximum-likelihood correlation of one table given the thresholds (lavaan's step 2)."""
+    from scipy.optimize import minimize_scalar
+
+    def negll(rho):
+        p = _cells(rho, t1, t2)[0]
+        ok = tab > 0
+        return -float(np.sum(tab[ok] * np.log(np.maximum(p[ok], 1e-300))))
+
+    res = minimize_scalar(negll, bounds=(-0.995, 0.995), method="bounded", options={"xatol": 1e-12})
+    rho = float(res.x)
+    for _ in range(5):  # Newton polish on the score: the bounded search stops near 1e-9
+        p, dr, _, _ = _cells(rho, t1, t2)
+        ok = tab > 0
+        g = np.sum(tab[ok] * dr[ok] / p[ok])
+        h = -tab.sum() * np.sum(dr**2 / np.maximum(p, 1e-300))  # Fisher information
+        step = g / h
+        if not np.isfinite(step) or abs(step) > 0.05:
+            break
+        rho -= step
+        if abs(step) < 1e-14:
+            break
+    return rho
+
+
+class SampleStats:
+    """Thresholds, polychoric correlations and their asymptotic covariance (``gamma``, N times
+    the covariance of the estimates) of one group, as lavaan's ``muthen1984``."""
+
+    def __init__(self, codes: np.ndarray, ncat: Sequence[int]):
+        n, p = codes.shape
+        self.n, self.p = n, p
+        self.ncat = list(ncat)
+        self.tau, sc_th, self.th_index = [], [], []
+        start = 0
+        for j in range(p):
+            k = self.ncat[j]
+            freq = np.bincount(codes[:, j], minlength=k)
+            if (freq == 0).any():
+                raise DataError(f"cfa: an ordered item has an empty answer category in a group ({k} categories "
+                                "expected); merge rare categories before fitting")
+            t = stats.norm.ppf(np.cumsum(freq)[:-1] / n)
+            self.tau.append(t)
+            # univariate scores: d log P(c) / d tau_t = phi(tau_t)/P(c) [c == t] - phi(tau_t)/P(c) [c == t+1]
+            pc = freq / n
+            dens = stats.norm.pdf(t)
+            sc = np.zeros((n, k - 1))
+            c = codes[:, j]
+            up = c < k - 1
+            sc[np.flatnonzero(up), c[up]] = dens[c[up]] / pc[c[up]]
+            lo = c > 0
+            sc[np.flatnonzero(lo), c[lo] - 1] = -dens[c[lo] - 1] / pc[c[lo]]
+            sc_th.append(sc)
+            self.th_index.append(np.arange(start, start + k - 1))
+            start += k - 1
+        self.ntau = start
+        sc_th = np.hstack(sc_th)
+        pairs = [(i, j) for j in range(p - 1) for i in range(j + 1, p)]  # lavaan's vech order
+        self.pairs = pairs
+        self.cor = np.eye(p)
+        sc_cor = np.zeros((n, len(pairs)))
+        a21 = np.zeros((len(pairs), self.ntau))
+        for q, (i, j) in enumerate(pairs):
+            ki, kj = self.ncat[i], self.ncat[j]
+            tab = np.zeros((ki, kj))
+            np.add.at(tab, (codes[:, i], codes[:, j]), 1.0)
+            if ki == 2 and kj == 2 and (tab == 0).any():
+                tab[tab == 0] = 0.5  # lavaan's zero.add for 2 x 2 tables
+            rho = _polycor(tab, self.tau[i], self.tau[j])
+            self.cor[i, j] = self.cor[j, i] = rho
+            pr, dr, d1, d2 = _cells(rho, self.tau[i], self.tau[j])
+            ci, cj = codes[:, i], codes[:, j]
+            pc = pr[ci, cj]
+            s_rho = dr[ci, cj] / pc
+            sc_cor[:, q] = s_rho
+            a21[q, self.th_index[i]] = s_rho @ (d1[ci, cj] / pc[:, None])
+            a21[q, self.th_index[j]] = s_rho @ (d2[ci, cj] / pc[:, None])
+        sc = np.hstack([sc_th, sc_cor])
+        inner = sc.T @ sc
+        a11_inv = np.zeros((self.ntau, self.ntau))
+        for idx in self.th_index:
+            a11_inv[np.ix_(idx, idx)] = np.linalg.inv(inner[np.ix_(idx, idx)])
+        a22_inv = 1.0 / np.einsum("ij,ij->j", sc_cor, sc_cor)
+        b_inv = np.zeros((self.ntau + len(pairs), self.ntau + len(pairs)))
+        b_inv[:self.ntau, :self.ntau] = a11_inv
+        b_inv[self.ntau:, :self.ntau] = -(a22_inv[:, None] * a21) @ a11_inv
+        b_inv[self.ntau:, self.ntau:] = np.diag(a22_inv)
+        self.gamma = n * (b_inv @ inner @ b_inv.T)
+        self.s = np.r_[np.concatenate(self.tau), [self.cor[i, j] for i, j in pairs]]
+
+
+def _codes(x: np.ndarray, levels: list[np.ndarray]) -> np.ndarray:
+    out = np.empty(x.shape, dtype=int)
+    for j in range(x.shape[1]):
+        out[:, j] = np.searchsorted(levels[j], x[:, j])
+    return out
+
+
+class _Model:
+    """sigma(theta) = (thresholds, off-diagonal correlations of the latent responses) of each
+    group and its Jacobian Delta."""
+
+    def __init__(self, spec: Spec, stats_: list[SampleStats]):
+        self.spec, self.ss = spec, stats_
+        p = spec.p
+        self.pairs = stats_[0].pairs
+        self.rows = np.array([i for i, _ in self.pairs]), np.array([j for _, j in self.pairs])
+        self.tau_pos = []
+        for g in range(spec.G):
+            pos = {}
+            for e in spec.by_group[g]:
+                if e.mat == "tau":
+                    pos[(e.i, e.j)] = stats_[g].th_index[e.i][e.j]
+            self.tau_pos.append(pos)
+        self.p = p
+
+    def sigma(self, x: np.ndarray, g: int) -> np.ndarray:
+        imp = self.spec.implied(x, g)
+        mt = imp
+        tau = np.zeros(self.ss[g].ntau)
+        # thresholds of the latent response: tau - nu - lambda A alpha (nu is 0 for ordered items)
+        shift = imp["mu"]
+        for e in self.spec.by_group[g]:
+            if e.mat == "tau":
+                tau[self.tau_pos[g][(e.i, e.j)]] = (x[e.free] if e.free >= 0 else e.value) - shift[e.i]
+        r = imp["sigma"][self.rows]
+        return np.r_[tau, r]
+
+    def delta(self, x: np.ndarray, g: int) -> np.ndarray:
+        ds, dm = self.spec.jacobian(x, g)
+        nt = self.ss[g].ntau
+        d = np.zeros((nt + len(self.pairs), self.spec.npar))
+        d[nt:] = ds[:, self.rows[0], self.rows[1]].T
+        for (i, t), pos in self.tau_pos[g].items():
+            d[pos] -= dm[:, i]
+        for e in self.spec.free_by_group[g]:
+            if e.mat == "tau":
+                d[self.tau_pos[g][(e.i, e.j)], e.free] += 1.0
+        return d
+
+
+def fit_ordinal(model: CFAModel, groups: list[np.ndarray], estimator: str, *, std_lv: bool = False,
+                group_equal: Sequence[str] = (), group_partial: Sequence[str] = (),
+                ordinal: dict[str, int]) -> dict:
+    """DWLS / WLSMV fit of ordered indicators (delta parameterisation, as lavaan's default)."""
+    from .cfa import _cfi, _rmsea_ci, _start_values, _tli
+
+    items = model.items
+    x_all = np.vstack(groups)
+    levels = [np.unique(x_all[:, j]) for j in range(len(items))]
+    ncat = [len(v) for v in levels]
+    G = len(groups)
+    if G > 1:
+        raise ParameterError("cfa: ordered items with group= (and ordinal invariance) are not available in this "
+                             "version; fit each group separately or treat the items as continuous (MLR)")
+    ords = {it: ncat[j] - 1 for j, it in enumerate(items)}
+    spec = Spec(model, G, meanstructure=True, std_lv=std_lv, group_equal=group_equal, group_partial=group_partial,
+                ordinal=ords)
+    sst = [SampleStats(_codes(xg, levels), ncat) for xg in groups]
+    spec.tau_start = [[list(s.tau[j]) for j in range(len(items))] for s in sst]
+    mdl = _Model(spec, sst)
+    n_rows = sum(len(xg) for xg in groups)
+    # lavaan counts N - 1 per group for the categorical statistics, standard errors and RMSEA
+    ns = np.array([len(xg) - 1 for xg in groups], dtype=float)
+    n = ns.sum()
+    w = ns / n
+    wv = [1.0 / np.diag(s.gamma) for s in sst]  # DWLS weights: the diagonal of Gamma, inverted
+    x = _start_values(spec, [s.cor for s in sst], [np.zeros(spec.p) for _ in sst])
+
+    def objective(xx):
+        f = 0.0
+        for g in range(G):
+            try:
+                r = sst[g].s - mdl.sigma(xx, g)
+            except np.linalg.LinAlgError:
+                return np.inf
+            f += w[g] * np.sum(wv[g] * r * r)
+        return f
+
+    converged = False
+    f = objective(x)
+    for _ in range(200):  # Gauss-Newton with step halving: the DWLS fit is a weighted least squares
+        jtj = np.zeros((spec.npar, spec.npar))
+        jtr = np.zeros(spec.npar)
+        for g in range(G):
+            d = mdl.delta(x, g)
+            r = sst[g].s - mdl.sigma(x, g)
+            jtj += w[g] * d.T @ (wv[g][:, None] * d)
+            jtr += w[g] * d.T @ (wv[g] * r)
+        step = np.linalg.solve(jtj, jtr)
+        t = 1.0
+        while t > 1e-8:
+            fn = objective(x + t * step)
+            if fn <= f + 1e-15:
+                break
+            t /= 2
+        x = x + t * step
+        f_old, f = f, objective(x)
+        if np.max(np.abs(jtr)) < 1e-12 or (abs(f_old - f) < 1e-16 and np.max(np.abs(t * step)) < 1e-10):
+            converged = True
+            break
+    # lavaan's DWLS statistic: N times the weighted sum of squares
+    chisq = float(n * f)
+    ndat = sum(s.ntau + len(s.pairs) for s in sst)
+    df = ndat - spec.npar
+    # expected information Delta' W Delta and the sandwich pieces
+    a = np.zeros((spec.npar, spec.npar))
+    deltas = [mdl.delta(x, g) for g in range(G)]
+    for g in range(G):
+        a += w[g] * deltas[g].T @ (wv[g][:, None] * deltas[g])
+    a_inv = np.linalg.inv(a)
+    if estimator == "DWLS":
+        cov = a_inv / n
+    else:
+        b = sum(w[g] * deltas[g].T @ (wv[g][:, None] * sst[g].gamma * wv[g][None, :]) @ deltas[g] for g in range(G))
+        cov = a_inv @ b @ a_inv / n
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+
+    def ug_traces(dlist, ainv):
+        tr1 = tr2 = 0.0
+        ug_all = []
+        for g in range(G):
+            wd = wv[g][:, None] * dlist[g]
+            u = np.diag(wv[g]) - w[g] * wd @ ainv @ wd.T
+            ug = u @ sst[g].gamma
+            ug_all.append(ug)
+            tr1 += np.trace(ug)
+            tr2 += np.sum(ug * ug.T)
+        return tr1, tr2
+
+    # independence baseline: thresholds reproduced exactly, correlations zero
+    chisq_b = float(sum(ns[g] * np.sum(wv[g][sst[g].ntau:] * sst[g].s[sst[g].ntau:] ** 2) for g in range(G)))
+    df_b = sum(len(s.pairs) for s in sst)
+    out = {"chisq": chisq, "df": int(df), "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan}
+    if estimator == "WLSMV" and df > 0:
+        tr1, tr2 = ug_traces(deltas, a_inv)
+        sa = np.sqrt(df / tr2)
+        shift = df - sa * tr1
+        xs = sa * chisq + shift
+        db = []
+        for g in range(G):
+            d0 = np.zeros((sst[g].ntau + len(sst[g].pairs), sst[g].ntau))
+            d0[:sst[g].ntau] = np.eye(sst[g].ntau)
+            db.append(d0)
+        a0 = sum(w[g] * db[g].T @ (wv[g][:, None] * db[g]) for g in range(G))
+        t1b, t2b = ug_traces(db, np.linalg.inv(a0))
+        sab = np.sqrt(df_b / t2b)
+        shift_b = df_b - sab * t1b
+        xsb = sab * chisq_b + shift_b
+        out.update({"chisq_scaled": xs, "df_scaled": int(df), "pvalue_scaled": float(stats.chi2.sf(xs, df)),
+                    "chisq_scaling_factor": 1 / sa, "chisq_shift": shift, "baseline_chisq_scaled": xsb,
+                    "baseline_chisq_scaling_factor": 1 / sab})
+    out.update({"baseline_chisq": chisq_b, "baseline_df": df_b, "cfi": _cfi(chisq, df, chisq_b, df_b),
+                "tli": _tli(chisq, df, chisq_b, df_b)})
+    if "chisq_scaled" in out:
+        out.update({"cfi_scaled": _cfi(out["chisq_scaled"], df, out["baseline_chisq_scaled"], df_b),
+                    "tli_scaled": _tli(out["chisq_scaled"], df, out["baseline_chisq_scaled"], df_b)})
+    rmsea = np.sqrt(max(chisq / n / df - 1 / n, 0.0)) * np.sqrt(G) if df > 0 else 0.0
+    lo, hi = _rmsea_ci(chisq, df, n, G)
+    out.update({"rmsea": rmsea, "rmsea_ci_low": lo, "rmsea_ci_high": hi})
+    if "chisq_scaled" in out:
+        xs = out["chisq_scaled"]
+        lo_s, hi_s = _rmsea_ci(xs, df, n, G)
+        out.update({"rmsea_scaled": np.sqrt(max(xs / n / df - 1 / n, 0.0)) * np.sqrt(G),
+                    "rmsea_ci_low_scaled": lo_s, "rmsea_ci_high_scaled": hi_s})
+    # SRMR for ordered data: lavaan's srmr_bentler_nomean, the root mean square of the residual
+    # polychoric correlations over the p(p+1)/2 entries of the lower triangle (diagonal 0)
+    imps, srmr = [], 0.0
+    for g in range(G):
+        imp = spec.implied(x, g)
+        imps.append(imp)
+        res = sst[g].cor - imp["sigma"]
+        srmr += w[g] * np.sqrt(np.mean(res[np.tril_indices(spec.p)] ** 2))
+    out.update({"srmr": srmr, "npar": spec.npar, "n_obs": int(n_rows)})
+    thresholds = pd.DataFrame([{"item": items[j], "threshold": f"t{t + 1}", "sample": sst[0].tau[j][t]}
+                               for j in range(len(items)) for t in range(ncat[j] - 1)])
+    return dict(spec=spec, x=x, se=se, fit=pd.Series(out, dtype=object), imps=imps, ns=ns, converged=converged,
+                thresholds=thresholds, levels=levels)
