@@ -130,3 +130,23 @@ def test_reliability_counts_persons_not_person_waves():
     s = describe_reliability({"Motivation": 0.8}, "en", n_persons=288, waves=5, last_wave="2026-S1")
     text = " ".join(s)
     assert "288 persons" in text and "5 waves" in text and "1,440" not in text
+
+
+def test_weak_transfer_is_said_plainly():
+    from survey.report.training import describe_training
+
+    weak = pd.Series({"coef": 0.08, "ci_low": -0.05, "ci_high": 0.21})
+    s = describe_training("en", transfer=weak)
+    assert "do not show" in s[0] and "weak" in s[0] and "includes zero" in s[0]
+    strong = pd.Series({"coef": 0.34, "ci_low": 0.20, "ci_high": 0.47})
+    s = describe_training("id", transfer=strong)
+    assert "0,34 poin penerapan per poin dukungan" in s[0]
+
+
+def test_learning_gain_needs_an_interval_above_zero():
+    from types import SimpleNamespace
+
+    from survey.report.training import describe_training
+
+    pp = SimpleNamespace(mean_diff=1.2, ci_low=-0.3, ci_high=2.7, n=40)
+    assert "did not change convincingly" in describe_training("en", learning=pp)[0]

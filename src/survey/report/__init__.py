@@ -28,6 +28,6 @@ from .outline import instrument_outline
 __all__ = ["Fragment", "LOCALES", "MISSING", "NOTICE", "SyntheticRows", "areas", "bullets", "check_lang",
            "data_notice", "escape", "figure", "header", "heading", "key_values", "localize_figure",
            "localize_text", "methods", "note", "paragraph", "show", "summary", "table",
-           "format_date", "format_int", "format_interval", "format_number", "format_percent",
+           "format_date", "format_int", "format_interval", "format_number", "format_p", "format_percent",
            "format_pvalue", "has", "instrument_outline", "is_synthetic", "load_catalog", "locale_of",
            "notice_html", "t", "write_results"]

@@ -136,6 +136,16 @@ def format_pvalue(p: object, lang: str, digits: int = 3) -> str:
     return format_number(value, lang, digits)
 
 
+def format_p(p: object, lang: str, digits: int = 3) -> str:
+    """A p-value with its relation sign, for a sentence: ``p < 0,001`` or ``p = 0,042``.
+
+    >>> format_p(0.00002, "id"), format_p(0.0421, "en")
+    ('p < 0,001', 'p = 0.042')
+    """
+    text = format_pvalue(p, lang, digits)
+    return "p " + text if text.startswith("<") else "p = " + text
+
+
 def format_interval(low: object, high: object, lang: str, digits: int = 2) -> str:
     """A confidence interval as ``[low; high]`` (``id``: the comma is the decimal mark) or ``[low, high]``.
 

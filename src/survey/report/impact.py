@@ -21,7 +21,7 @@ from .._checks import check_choice, check_lang
 from ..errors import DataError, SurveyError
 from .catalog import has, t
 from .display import Fragment, figure, header, heading, methods, note, paragraph, summary, table
-from .formatting import format_int, format_interval, format_number, format_percent, format_pvalue
+from .formatting import format_int, format_p, format_interval, format_number, format_percent, format_pvalue
 
 __all__ = ["ImpactReport", "describe_impact", "pretrend_verdict", "program_name", "IKM_POINTS"]
 
@@ -62,7 +62,7 @@ def pretrend_verdict(lang: str, *, lead_pvalue: float | None = None,
     if lead_pvalue is not None and np.isfinite(lead_pvalue):
         tested = True
         if lead_pvalue < cutoff:
-            flags.append(t("impact.pre_lead_test", lang, p=format_pvalue(lead_pvalue, lang)))
+            flags.append(t("impact.pre_lead_test", lang, p=format_p(lead_pvalue, lang)))
     for k, lo, hi in pre_intervals:
         if not (np.isfinite(lo) and np.isfinite(hi)):
             continue
@@ -411,7 +411,7 @@ class ImpactReport:
             out.append(t("impact.methods_mixed", lang) + " " + t("impact.mixed_icc", lang, icc=format_number(self.mx.icc, lang, 3)))
         if self.es is not None and self.es.pretrend_df1 > 0:
             out.append(t("impact.methods_pretrend", lang, q=self.es.pretrend_df1, df2=format_number(self.es.pretrend_df2, lang, 1),
-                         f=format_number(self.es.pretrend_f, lang, 2), p=format_pvalue(self.es.pretrend_p, lang)))
+                         f=format_number(self.es.pretrend_f, lang, 2), p=format_p(self.es.pretrend_p, lang)))
         if self.med is not None:
             out.append(t("impact.methods_mediation", lang, g=self.n_units(), b=format_int(self.med.n_boot, lang)))
         return methods(out, lang)

@@ -21,7 +21,7 @@ from .._checks import check_choice, check_lang
 from ..errors import DataError, ParameterError
 from .catalog import t
 from .display import Fragment, bullets, figure, header, heading, key_values, methods, note, paragraph, summary, table
-from .formatting import format_int, format_number, format_percent, format_pvalue
+from .formatting import format_int, format_p, format_number, format_percent, format_pvalue
 
 __all__ = ["SKMReport", "describe_ikm", "describe_city", "parse_waves"]
 
@@ -503,7 +503,7 @@ class SKMReport:
         if not len(chg):
             return out + paragraph(t("skm.no_changes", lang))
         lines = [t("skm.change_line", lang, u=self.unit_name(r["unit_id"]), d=format_number(r["diff_unit"], lang, 2),
-                   prev=r["mutu_prev"], now=r["mutu"], p=format_pvalue(r["p_holm"], lang)) for _, r in chg.iterrows()]
+                   prev=r["mutu_prev"], now=r["mutu"], p=format_p(r["p_holm"], lang)) for _, r in chg.iterrows()]
         return out + bullets(lines)
 
     def methods(self) -> Fragment:
