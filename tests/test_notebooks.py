@@ -126,3 +126,36 @@ def test_start_here_runs_and_shows_no_raw_paths(root, demo_dir, tmp_path):
     shown = json.dumps([c.get("outputs", []) for c in nb.cells if c.cell_type == "code"])
     assert "PosixPath" not in shown and "WindowsPath" not in shown
     assert json.loads((tmp_path / "out" / "results.json").read_text())["synthetic"] is True
+
+
+REPORT_NOTEBOOKS = [p for p in NOTEBOOKS if p.name[:2] in {"02", "03", "04", "05", "06"}]
+
+
+@pytest.mark.parametrize("path", REPORT_NOTEBOOKS, ids=lambda p: p.name)
+def test_report_notebooks_are_thin(path):
+    """Parameters, load, one package call per section, display: no statistics, wording or
+    formatting in cells (those live in survey.report and are tested there)."""
+    import ast
+
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for cell in code[1:]:
+        tree = ast.parse(cell.source)
+        for node in ast.walk(tree):
+            assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)), \
+                f"{path.name}: a cell defines a function or class; move it to src/survey"
+            assert not isinstance(node, (ast.For, ast.While, ast.ListComp, ast.DictComp, ast.GeneratorExp)), \
+                f"{path.name}: a cell loops; move the computation to src/survey"
+            if isinstance(node, ast.Dict):
+                keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+                assert not keys & {"id", "en"}, f"{path.name}: a translation table in a cell; use the catalogs"
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert ".replace(" not in node.value
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] + [getattr(node, "module", "") or ""]
+                assert not any(n.split(".")[0] in {"pandas", "numpy", "scipy", "statsmodels", "html", "IPython"}
+                               for n in names), f"{path.name}: a cell imports {names}; cells only call survey"
+        assert "Markdown(" not in cell.source and "HTML(" not in cell.source, \
+            f"{path.name}: hand-built HTML/Markdown; use survey.report's escaping helpers"
+    body = sum(len(c.source.splitlines()) for c in code[1:])
+    assert body <= 40, f"{path.name}: {body} lines of code besides the parameters"

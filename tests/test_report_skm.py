@@ -1,0 +1,62 @@
+"""The SKM report's numbers: a unit's interval is the same in the city and the unit report."""
+from __future__ import annotations
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def skm_files(demo_dir):
+    return str(demo_dir / "skm.csv"), str(demo_dir / "units.csv")
+
+
+def test_unit_interval_same_in_city_and_unit_report(skm_files):
+    from survey.report.skm import SKMReport
+
+    data, units = skm_files
+    city = SKMReport.load(data, units, unit="all", n_boot=200, lang="en")
+    unit = SKMReport.load(data, units, unit="KEL-01", n_boot=200, lang="en")
+    a = city.res_units.summary.loc["KEL-01"][["ikm_unit", "ci_low_unit", "ci_high_unit"]]
+    b = unit.res_units.summary.loc["KEL-01"][["ikm_unit", "ci_low_unit", "ci_high_unit"]]
+    assert (a.to_numpy() == b.to_numpy()).all()
+    # and the unit report prints exactly that interval in its summary
+    last = b.iloc[-1]
+    from survey.report import format_number
+
+    text = unit.summary().html
+    assert format_number(last["ci_low_unit"], "en", 2) in text and format_number(last["ci_high_unit"], "en", 2) in text
+    assert "IKM" in text and "grade" in text
+
+
+def test_processing_table_is_long_and_has_the_result(skm_files):
+    from survey.report.skm import SKMReport
+
+    data, units = skm_files
+    rep = SKMReport.load(data, units, unit="KEL-01", ci="none", lang="id")
+    html = rep.processing_table().html
+    # one row per unsur, five number columns: fits a page
+    assert html.count("<tr>") >= 9 + 1 and html.split("<thead>")[1].split("</thead>")[0].count("<th") == 6
+    assert "Mutu pelayanan" in html and "Kinerja unit pelayanan" in html
+
+
+def test_unit_with_two_respondents_is_not_reported(tmp_path, skm_files):
+    import pandas as pd
+
+    from survey.report.skm import SKMReport
+
+    data, units = skm_files
+    df = pd.read_csv(data)
+    keep = df["unit_id"] != "KEL-02"
+    small = df[df["unit_id"] == "KEL-02"].groupby("wave").head(2)
+    path = tmp_path / "skm.csv"
+    pd.concat([df[keep], small]).to_csv(path, index=False)
+    rep = SKMReport.load(str(path), units, unit="KEL-02", ci="none", lang="en")
+    assert rep.too_small
+    assert "only 2 respondents" in rep.summary().html
+    assert rep.processing_table().html.count("<table") == 0 and rep.unsur_figure().html == ""
+    assert "ikm_unit" not in rep.key_figures()
+    city = SKMReport.load(str(path), units, unit="all", ci="none", lang="en")
+    ranking = city.ranking().html
+    assert "KEL-02" not in ranking and "fewer than 5" in ranking
