@@ -18,6 +18,7 @@ from .errors import InstrumentError, ParameterError
 from .files import atomic_write_text
 from .instrument import (
     Instrument,
+    check_expressions,
     instrument_from_dict,
     load_instrument,
     read_instrument_yaml,
@@ -48,11 +49,11 @@ def check_draft(draft: dict) -> list[str]:
     ["items[0] (REL1).label: missing the English (en) text; add 'en: ...'"]
     """
     try:
-        instrument_from_dict(draft, "instrument")
+        inst = instrument_from_dict(draft, "instrument")
     except InstrumentError as err:
         # one problem per line: instrument.py keeps each message whole, "; add 'en: ...'" included
         return list(err.problems) or [str(err)]
-    return []
+    return check_expressions(inst)
 
 
 def draft_instrument(draft: dict) -> Instrument:

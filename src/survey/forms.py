@@ -40,7 +40,7 @@ from ._names import SPSS_NAME as _SPSS_NAME
 from ._names import spss_name
 from .errors import DataError, InstrumentError
 from .files import atomic_path, atomic_write_bytes
-from .instrument import NAME_RE, Instrument, Item, instrument_from_dict, load_instrument
+from .instrument import NAME_RE, Instrument, Item, check_expressions, instrument_from_dict, load_instrument
 
 __all__ = [
     "check_xlsform", "chromium_path", "codebook", "from_xlsform", "html_to_pdf", "odk_validate_available",
@@ -243,6 +243,12 @@ def to_xlsform(instrument: str | Path | Instrument, path: str | Path, *, check: 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise InstrumentError(f"{path}: an XLSForm must be an .xlsx file; use a name ending in .xlsx")
+    if check:
+        # a broken condition is named by its item here, not by ODK Validate in a temporary file
+        bad = check_expressions(inst)
+        if bad:
+            raise InstrumentError(f"instrument {inst.id!r}: {len(bad)} expression(s) that ODK cannot read; "
+                                  "nothing was written", bad)
     sheets = xlsform_sheets(inst)
     with atomic_path(path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
@@ -251,7 +257,10 @@ def to_xlsform(instrument: str | Path | Instrument, path: str | Path, *, check: 
                 _autosize(xw.sheets[name], 10, 60)
                 xw.sheets[name].freeze_panes = "A2"
         if check:
-            check_xlsform(tmp)
+            try:
+                check_xlsform(tmp)
+            except InstrumentError as err:  # name the file the user asked for, not the temporary one
+                raise InstrumentError(str(err).replace(str(tmp), str(path))) from None
     return path
 
 

@@ -22,6 +22,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ._yaml import load_yaml, loads_yaml
 from .errors import InstrumentError
 
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
@@ -222,6 +223,9 @@ def _check_text(inst: Instrument, path: str, t: Text | None, problems: list[str]
     for lang in t:
         if lang not in inst.languages:
             problems.append(f"{path}: language {lang!r} is not declared in languages")
+        elif len(str(t[lang])) > MAX_TEXT:
+            problems.append(f"{path}.{lang}: {len(str(t[lang])):,} characters, more than the {MAX_TEXT:,} an XLSForm "
+                            "cell holds (Excel's limit); shorten it (put long instructions in a document)")
 
 
 def _check_scales(inst: Instrument, problems: list[str]) -> None:
@@ -281,6 +285,123 @@ def _check_item(inst: Instrument, path: str, it: Item, seen: set[str], problems:
         problems.append(f"{path}.reverse: a reverse-keyed item needs a construct")
     if it.section is not None and it.section not in inst.sections:
         problems.append(f"{path}.section: unknown section {it.section!r}; known: {', '.join(inst.sections) or 'none'}")
+
+
+MAX_TEXT = 32_767
+"""Longest text (characters) an instrument may hold: Excel's limit for one cell, so every text fits
+in the XLSForm cell that carries it (a longer one would be cut when the form is written)."""
+
+_OPERANDS = {"NUMBER", "SYSTEM_LITERAL", "PYXFORM_REF", "SELF_REF", "PARENT_REF", "NAME", "DATE", "TIME",
+             "DATETIME", "URI_SCHEME"}
+_BINARY = {"OPS_MATH", "OPS_COMP", "OPS_BOOL", "OPS_UNION"}
+
+
+def check_expression(expr: str, names: set[str] | None = None) -> list[str]:
+    """What is wrong with an XLSForm expression (``relevant``, ``constraint``); empty when it reads.
+
+    The expression is split into tokens by pyxform's own lexer (the one ``xls2xform`` uses for
+    ``${name}`` references); the checks on top of it are those ODK Validate would fail later, with a
+    worse message: characters XPath does not have, a malformed ``${...}``, unbalanced brackets, an
+    operator with a side missing, two values with no operator between them, a comma outside a
+    function call, and (when ``names`` is given) a ``${name}`` that names no question.
+
+    >>> check_expression("${REL1} >= 3 and . != ''", {"REL1"})
+    []
+    >>> check_expression(". > 1 +")
+    ["ends with the operator '+'"]
+    >>> check_expression("${RLE1} = 1", {"REL1"})
+    ["${RLE1}: no question is named 'RLE1'"]
+    """
+    from pyxform.parsing.expression import parse_expression  # the lexer xls2xform uses
+
+    out: list[str] = []
+    tokens = [t for t in parse_expression(expr) if t.type != "WHITESPACE"]
+    # the lexer reads ">=" and "<=" as two tokens: join them back
+    merged: list[tuple[str, str, int]] = []
+    for t in tokens:
+        prev = merged[-1] if merged else None
+        if (prev and t.type == "OPS_COMP" and t.value == "=" and prev[1] in ("<", ">")
+                and prev[2] + 1 == t.start_pos):
+            merged[-1] = ("OPS_COMP", prev[1] + "=", prev[2])
+            continue
+        merged.append((t.type, str(t.value), t.start_pos))
+    stack: list[str] = []       # open "(" and "[" in order
+    calls: list[bool] = []      # per open "(": is it a function call (commas allowed)?
+    want_value = True
+    last = ""
+    for typ, val, pos in merged:
+        shown = val.strip()
+        if typ == "OTHER":
+            out.append(f"character {shown!r} at position {pos + 1} is not part of an expression")
+            continue
+        if typ in ("PYXFORM_REF_START", "PYXFORM_REF_END"):
+            out.append(f"malformed reference near position {pos + 1}: write ${{name}} with a question name")
+            continue
+        if typ == "PYXFORM_REF" and names is not None:
+            ref = val[2:-1].removeprefix("last-saved#")
+            if ref not in names:
+                out.append(f"{val}: no question is named {ref!r}")
+        if typ in _OPERANDS or typ == "XPATH_PRED_START":
+            if not want_value and not (typ == "NUMBER" and val.startswith("-")):
+                out.append(f"{shown!r} at position {pos + 1} follows {last!r} with no operator between them")
+            want_value = False
+            if typ == "XPATH_PRED_START":
+                stack.append("[")
+                want_value = True
+        elif typ in _BINARY:
+            if want_value and shown != "-" and not (shown == "*" and last in ("/", "")):
+                out.append(f"operator {shown!r} at position {pos + 1} has no value before it")
+            want_value = not (shown == "*" and want_value)
+        elif typ == "PATH_SEP":
+            want_value = True
+        elif typ in ("FUNC_CALL", "OPEN_PAREN"):
+            if not want_value:
+                out.append(f"{shown!r} at position {pos + 1} follows {last!r} with no operator between them")
+            stack.append("(")
+            calls.append(typ == "FUNC_CALL")
+            want_value = True
+        elif typ == "CLOSE_PAREN":
+            if not stack or stack[-1] != "(":
+                out.append(f"')' at position {pos + 1} closes nothing")
+            else:
+                stack.pop()
+                is_call = calls.pop()
+                if want_value and not (is_call and last.endswith("(")):
+                    out.append(f"')' at position {pos + 1} comes where a value is expected")
+            want_value = False
+        elif typ in ("XPATH_PRED_END", "BRACKET"):
+            if val == "]" and stack and stack[-1] == "[":
+                stack.pop()
+                want_value = False
+            else:
+                out.append(f"{val!r} at position {pos + 1} does not belong here")
+        elif typ == "COMMA":
+            if not calls or not calls[-1] or stack[-1] != "(":
+                out.append(f"',' at position {pos + 1} is outside a function call")
+            elif want_value:
+                out.append(f"',' at position {pos + 1} comes where a value is expected")
+            want_value = True
+        last = shown
+    if stack:
+        out.append(f"{len(stack)} bracket(s) opened and never closed ({''.join(stack)})")
+    elif merged and want_value and not out:
+        out.append(f"ends with the operator {last!r}")
+    return out
+
+
+def check_expressions(inst: Instrument) -> list[str]:
+    """Every problem of the items' ``relevant`` and ``constraint`` expressions, each starting with its
+    path (``items[3] (Q4).relevant``). Kept out of :func:`check_instrument` because pyxform's lexer
+    takes a second to load; :func:`validate_instrument_file`, the XLSForm import and export and
+    :func:`survey.drafts.check_draft` run it."""
+    names = set(inst.item_map)
+    out: list[str] = []
+    for k, it in enumerate(inst.items):
+        for key in ("relevant", "constraint"):
+            expr = getattr(it, key)
+            if expr:
+                out.extend(f"items[{k}] ({it.name}).{key}: {p} in {expr[:120]!r}" for p in check_expression(expr, names))
+    return out
 
 
 # Where a key sits -> the model that defines the keys allowed there. A list index or mapping key
@@ -353,6 +474,7 @@ def read_instrument_yaml(name_or_path: str | Path) -> tuple[dict, str]:
     s = str(name_or_path)
     if s in builtin_names():
         text = (resources.files("survey") / "instruments" / f"{s}.yaml").read_text(encoding="utf-8")
+        data = loads_yaml(text, f"built-in instrument {s}", error=InstrumentError)
         source = f"built-in instrument {s}"
     else:
         p = Path(s)
@@ -361,20 +483,11 @@ def read_instrument_yaml(name_or_path: str | Path) -> tuple[dict, str]:
                 f"{s}: no such instrument file and no built-in instrument of that name; "
                 f"built-ins: {', '.join(builtin_names())}"
             )
-        try:
-            text = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InstrumentError(f"{p}: not UTF-8 text; save the YAML file as UTF-8") from None
-        except IsADirectoryError:
-            raise InstrumentError(f"{p}: is a folder; give an instrument YAML file") from None
+        if p.is_dir():
+            raise InstrumentError(f"{p}: is a folder; give an instrument YAML file")
+        # the one bounded loader: an alias bomb or a huge file is refused in milliseconds
+        data = load_yaml(p, error=InstrumentError)
         source = str(p)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InstrumentError(f"{source}:{where}: not valid YAML ({getattr(err, 'problem', err)}); "
-                              "quote texts that contain ':' or '?'") from None
     if not isinstance(data, dict):
         raise InstrumentError(f"{source}: an instrument must be a YAML mapping (key: value), got {type(data).__name__}")
     return data, source
@@ -411,7 +524,7 @@ def validate_instrument_file(path: str | Path) -> list[str]:
     >>> folder.cleanup()
     """
     try:
-        load_instrument(path)
+        inst = load_instrument(path)
     except InstrumentError as err:
         return err.problems or [str(err)]
-    return []
+    return check_expressions(inst)
