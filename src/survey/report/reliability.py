@@ -1,8 +1,8 @@
 """The scale reliability report (notebook 02): alpha, omega and item analysis per construct,
 optionally factor analysis, and for repeated waves per-wave alpha and multilevel reliability.
 
-Repeated waves of the same persons are never pooled as if they were other persons: alpha is
-computed per wave (the latest wave is the headline) and :func:`survey.reliability.multilevel` gives
+Repeated waves of the same persons are never pooled as if they were other persons: the headline
+uses one row per person (their latest answer), alpha is also given per wave, and :func:`survey.reliability.multilevel` gives
 the coefficients of repeated measures. :func:`describe_reliability` writes the summary: which scales
 can be used, which items to review, and a sentence on the factor analysis only when it ran.
 """
@@ -127,7 +127,9 @@ class ReliabilityReport:
         repeated = wave_col is not None and id_col is not None and df.duplicated(id_col).any()
         waves = sorted(df[wave_col].dropna().unique()) if repeated else []
         last = waves[-1] if waves else None
-        head_df = df[df[wave_col] == last] if repeated else df
+        # one row per person, so no person counts twice: each person's latest answer (for a panel
+        # where everyone answers every wave this is the latest wave)
+        head_df = df.sort_values(wave_col, kind="stable").drop_duplicates(id_col, keep="last") if repeated else df
         labels = (df.drop_duplicates(wave_col).set_index(wave_col)["wave_label"].astype(str).to_dict()
                   if repeated and "wave_label" in df.columns else {})
         with warnings.catch_warnings():
@@ -279,6 +281,8 @@ class ReliabilityReport:
                 try:
                     r = multilevel(d, id=self.id_col, time=self.wave_col, items=items)
                 except (SurveyError, ValueError, np.linalg.LinAlgError):
+                    continue
+                if r.n_obs < self.min_cell:
                     continue
                 n_used = r.n_obs if n_used is None else n_used
                 rows.append({t("reliability.construct", lang): self.label(c), t("reliability.ml_persons", lang): int(r.n_obs),
