@@ -100,6 +100,7 @@ class ReliabilityReport:
     factor_analysis: bool
     notes: list = field(default_factory=list)
     wave_labels: dict = field(default_factory=dict)
+    failed: list = field(default_factory=list)
 
     @classmethod
     def load(cls, data: str, instrument: str, construct: str = "all", ci: str = "feldt", min_r_drop: float = 0.30,
@@ -134,9 +135,14 @@ class ReliabilityReport:
                   if repeated and "wave_label" in df.columns else {})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the results keep their sentences in .warnings
-            results = {c: alpha_for(head_df, inst, c, ci=ci, seed=seed) for c in constructs}
-            omegas, ordinal = {}, {}
+            results, failed = {}, []
             for c in constructs:
+                try:
+                    results[c] = alpha_for(head_df, inst, c, ci=ci, seed=seed)
+                except (SurveyError, ValueError, np.linalg.LinAlgError):
+                    failed.append(c)  # too few complete answers: said in the report, not a crash
+            omegas, ordinal = {}, {}
+            for c in results:
                 items = [i.name for i in inst.items_of(c)]
                 try:
                     omegas[c] = omega_total(head_df[items], keys=inst.reverse_items(c))
@@ -147,12 +153,12 @@ class ReliabilityReport:
                 except (SurveyError, ValueError, np.linalg.LinAlgError):
                     ordinal[c] = None
         notes = sorted({w for r in [*results.values(), *omegas.values(), *ordinal.values()] if r is not None for w in r.warnings})
-        flags = {c: flag_items(results[c], min_r_drop=min_r_drop) for c in constructs}
+        flags = {c: flag_items(results[c], min_r_drop=min_r_drop) for c in results}
         return cls(lang=lang, inst=inst, df=df, head_df=head_df, constructs=constructs, results=results, omegas=omegas,
                    ordinal=ordinal, flags=flags, ci=ci, min_r_drop=min_r_drop, min_cell=int(min_cell), seed=seed,
                    agency=agency, data_name=Path(data_path).name, synthetic=is_synthetic(df), wave_col=wave_col if repeated else None,
                    id_col=id_col, waves=waves, last_wave=last, factor_analysis=bool(factor_analysis), notes=notes,
-                   wave_labels=labels)
+                   wave_labels=labels, failed=failed)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -200,12 +206,18 @@ class ReliabilityReport:
                                          flagged=self._flagged_items(), n_persons=self.n_persons(),
                                          waves=len(self.waves) if self.repeated else 1,
                                          last_wave=self.wl(self.last_wave) if self.repeated else None, factor_fit=fit)
+        if self.failed:
+            sentences.insert(0, t("reliability.failed", self.lang, list=", ".join(self.label(c) for c in self.failed),
+                                  n=format_int(self.n_persons(), self.lang)))
         return summary(sentences, self.lang)
 
     def analysis_notes(self) -> Fragment:
         """The results' own warnings (e.g. an item correlating negatively with its scale)."""
         if not self.notes:
             return Fragment("")
+        if self.lang != "en":
+            # the analysis modules word their notes in English: the report points to the methods
+            return note(t("reliability.warn_see_methods", self.lang, k=len(self.notes)))
         return note(t("reliability.warn", self.lang)) + bullets(self.notes)
 
     def construct_table(self) -> Fragment:
@@ -330,7 +342,7 @@ class ReliabilityReport:
         from ..plots.reliability import correlation_heatmap
 
         lang = self.lang
-        items = [i.name for c in self.constructs for i in self.inst.items_of(c)]
+        items = [i.name for c in self.results for i in self.inst.items_of(c)]
         if len(items) < 2:
             return Fragment("")
         labels = {i: i + (" (R)" if self.inst.item(i).reverse else "") for i in items}
@@ -380,12 +392,12 @@ class ReliabilityReport:
         """EFA (factors named after the construct their items belong to) and CFA (rows used, AVE read)."""
         from ..reliability import kmo_band
 
-        if not self.factor_analysis:
+        if not self.factor_analysis or not self.results:
             return Fragment("")
         lang = self.lang
         fa = self._factor()
         out = Fragment("")
-        if "efa" in fa:
+        if "efa" in fa and np.isfinite(fa["kmo"].kmo) and np.isfinite(fa["bartlett"].chisq):
             e, k, b = fa["efa"], fa["kmo"], fa["bartlett"]
             p = format_pvalue(b.pvalue, lang)
             p = p if p.startswith("<") else "= " + p
@@ -435,6 +447,8 @@ class ReliabilityReport:
         if self.factor_analysis:
             items += [t("reliability.methods_efa", lang), t("reliability.methods_cfa", lang)]
         items.append(t("common.suppressed_note", lang, min_cell=self.min_cell))
+        if self.notes and lang != "en":
+            items.append(t("reliability.warn_english", lang) + " " + " ".join(self.notes))
         return methods(items, lang)
 
     def key_figures(self) -> dict:
@@ -446,7 +460,8 @@ class ReliabilityReport:
             out[f"alpha_{c}"] = round(float(res.raw_alpha), 3)
             if self.omegas.get(c) is not None:
                 out[f"omega_{c}"] = round(float(self.omegas[c].omega_total), 3)
-        out["alpha_min"] = round(min(float(r.raw_alpha) for r in self.results.values()), 3)
+        if self.results:
+            out["alpha_min"] = round(min(float(r.raw_alpha) for r in self.results.values()), 3)
         out["n_items_flagged"] = int(sum(int(f["flagged"].sum()) for f in self.flags.values()))
         if self.factor_analysis and "cfa" in self._factor():
             out["cfa_cfi"] = round(float(self._factor()["cfa"].fit.cfi), 3)
