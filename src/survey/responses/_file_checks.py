@@ -35,8 +35,8 @@ def check_dates(name: str, s: pd.Series, problems: Problems, first_row: int) -> 
     if (a > 12).any() and (b > 12).any():
         first_dm = int(np.flatnonzero((a > 12).to_numpy())[0])
         first_md = int(np.flatnonzero((b > 12).to_numpy())[0])
-        problems.add(first_md + first_row, name, text.iloc[first_md],
-                     f"dates are day/month in some rows (e.g. row {first_dm + first_row}: "
+        problems.add(problems.row(first_md, first_row), name, text.iloc[first_md],
+                     f"dates are day/month in some rows (e.g. row {problems.row(first_dm, first_row)}: "
                      f"{text.iloc[first_dm]}) and month/day in others: Excel re-read some of them",
                      "export again from the collection tool and open it with Data > From Text, "
                      "column type Text")
@@ -75,8 +75,8 @@ def _dups(s: pd.Series, col: str, problems: Problems, first_row: int, problem: s
             problems.add(None, col, None, f"{len(idx) - n} more duplicated value(s)", fix)
             break
         v = text.iloc[k]
-        problems.add(int(k) + first_row, col, v,
-                     problem.format(col=col) + f" (first in row {first_pos[v] + first_row})", fix)
+        problems.add(problems.row(k, first_row), col, v,
+                     problem.format(col=col) + f" (first in row {problems.row(first_pos[v], first_row)})", fix)
 
 
 def check_unknown_item_columns(unmapped: list[str], inst: Instrument, problems: Problems, header_row: int,

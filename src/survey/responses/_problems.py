@@ -28,6 +28,16 @@ class Problems:
 
     file: str
     rows: list[dict] = field(default_factory=list)
+    # spreadsheet row of each data row when rows were skipped (empty rows); None: consecutive
+    row_numbers: Any = None
+    # things the user should know that are not problems (e.g. empty rows skipped)
+    notes: list[str] = field(default_factory=list)
+
+    def row(self, idx: int, first_row: int) -> int:
+        """The spreadsheet row of data row ``idx`` (0-based position in the frame)."""
+        if self.row_numbers is not None:
+            return int(self.row_numbers[int(idx)])
+        return int(idx) + first_row
 
     def add(self, row: int | None, column: str | None, value: Any, problem: str, fix: str) -> None:
         self.rows.append(dict(file=self.file, row=row, column=column,
@@ -41,10 +51,12 @@ class Problems:
             if k == MAX_PER_COLUMN:
                 self.add(None, column, None, f"{len(rows_idx) - k} more row(s) with the same problem", fix)
                 break
-            self.add(int(idx) + first_row, column, v, problem, fix)
+            self.add(self.row(idx, first_row), column, v, problem, fix)
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=REPORT_COLUMNS)
+        out = pd.DataFrame(self.rows, columns=REPORT_COLUMNS)
+        out.attrs["notes"] = list(self.notes)
+        return out
 
     def message(self) -> str:
         lines = [self._line(r) for r in self.rows[:MAX_SHOWN]]

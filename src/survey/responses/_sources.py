@@ -33,7 +33,9 @@ class Raw:
     header: list[str]         # the header cells as written
     header_row: int           # spreadsheet row of the header (1 = first line)
     source: str
-    sav_labels: dict = field(default_factory=dict)
+    sav_labels: dict = field(default_factory=dict)   # column -> {code: value label} of a .sav file
+    sheet: str | None = None                         # the worksheet read (workbooks only)
+    sheets: list[str] = field(default_factory=list)  # every worksheet of the workbook
 
 
 def load(path: Path, inst: Instrument, matcher: Matcher, opts: dict[str, Any], problems: Problems) -> Raw:
@@ -83,6 +85,15 @@ def _encoding_of(head: bytes, encoding: str | None) -> str:
         return encoding
     if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
         return "utf-16"  # Excel "Unicode Text" exports
+    # UTF-16 without a BOM (some database and SPSS exports): ASCII text then has a zero byte in
+    # every other position, the odd ones for little-endian, the even ones for big-endian
+    pairs = len(head) // 2
+    if pairs >= 2:
+        even, odd = head[0: 2 * pairs: 2].count(0), head[1: 2 * pairs: 2].count(0)
+        if odd >= 0.3 * pairs and even <= 0.02 * pairs:
+            return "utf-16-le"
+        if even >= 0.3 * pairs and odd <= 0.02 * pairs:
+            return "utf-16-be"
     return "utf-8-sig"  # also reads plain UTF-8; drops a BOM (LimeSurvey, Excel "CSV UTF-8")
 
 
@@ -107,6 +118,9 @@ def _decode_head(path: Path, encoding: str | None, problems: Problems) -> tuple[
     enc = _encoding_of(head, encoding)
     if b"\x00" in head and not enc.startswith("utf-16"):
         problems.fatal("binary data, not a text (CSV) file", "export the responses as CSV or XLSX")
+    if enc.startswith("utf-16") and len(head) < _HEAD_BYTES and len(head) % 2:
+        problems.fatal(f"UTF-16 text with an odd number of bytes ({len(head)}): the file is cut off or "
+                       "damaged", "export the responses again")
     try:
         # a full chunk may end inside a multi-byte character: only then are decoding errors ignored
         text = head.decode(enc, errors="strict" if len(head) < _HEAD_BYTES else "ignore")
@@ -181,8 +195,10 @@ def _csv_types(path: Path, names: list[str], skip: int, sep: str, enc: str, inst
 
 def _parse_csv(path: Path, enc: str, sep: str, names: list[str], skip: int, types: _CsvTypes,
                problems: Problems) -> pd.DataFrame:
+    # skip_blank_lines=False: a blank line stays a row, so every row keeps its number in the file;
+    # empty rows are then dropped and counted by the reader (a note, not a silent gap)
     kw = dict(sep=sep, encoding=enc, header=None, names=names, skiprows=skip, keep_default_na=False,
-              na_values=types.na_values, engine="c", on_bad_lines="error")
+              na_values=types.na_values, engine="c", on_bad_lines="error", skip_blank_lines=False)
     try:
         with warnings.catch_warnings():
             # a mixed-type warning means text in a numeric item: the conversion reports it row by row
@@ -201,8 +217,43 @@ def _parse_csv(path: Path, enc: str, sep: str, names: list[str], skip: int, type
     except pd.errors.EmptyDataError:
         problems.fatal("no data rows below the header", "export the responses again, with answers")
     except (pd.errors.ParserError, ValueError) as err:
+        m = re.search(r"EOF inside string starting at row (\d+)", str(err))
+        if m:
+            _cut_in_quotes(path, enc, sep, int(m.group(1)) + 1, names, problems)
         _ragged_rows(path, enc, sep, len(names), skip - 1, problems, err)
         raise
+
+
+def _cut_in_quotes(path: Path, enc: str, sep: str, row: int, names: list[str], problems: Problems) -> None:
+    """A quoted field opened and never closed: the file ends inside it (cut off while copying or
+    downloading), so the last row would lose its end silently."""
+    with path.open("r", encoding=enc, newline="") as fh:
+        lines = fh.read().splitlines(keepends=True)
+    rest = "".join(lines[row - 1:]) if row - 1 < len(lines) else ""
+    rec = next(csv.reader(io.StringIO(rest, newline=""), delimiter=sep), [])
+    col = names[len(rec) - 1] if 0 < len(rec) <= len(names) else None
+    problems.fatal(f"the file ends inside a quoted field that starts on row {row}: a quote (\") is opened "
+                   "and never closed, so the file was cut off or the quote is stray",
+                   "download or export the file again; if it is whole, close or remove the stray quote",
+                   column=col, value=(rec[-1][:60] if rec else None), row=row)
+
+
+def _check_last_row(path: Path, enc: str, sep: str, n_fields: int, last_row: int, problems: Problems) -> None:
+    """The parser pads a short last line with blanks: a file cut off between fields would pass."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 4 * _HEAD_BYTES))
+        tail = fh.read()
+    text = tail.decode(enc, errors="ignore")
+    lines = [ln for ln in text.splitlines() if ln.strip(" \t" + sep)]
+    if not lines or lines[-1].count('"') % 2:
+        return  # the last line ends a multi-line quoted field: its fields are not all on this line
+    rec = next(csv.reader([lines[-1]], delimiter=sep), [])
+    if 0 < len(rec) < n_fields:
+        problems.add(last_row, None, sep.join(rec)[-60:],
+                     f"the last row has {len(rec)} of the header's {n_fields} fields: the file looks cut off",
+                     "download or export the file again (if the row is whole, add the missing separators)")
 
 
 def read_csv(path: Path, inst: Instrument, matcher: Matcher, opts: dict[str, Any], problems: Problems) -> Raw:
@@ -216,6 +267,11 @@ def read_csv(path: Path, inst: Instrument, matcher: Matcher, opts: dict[str, Any
     names = unique_header(header_cells, problems, k + 1)
     types = _csv_types(path, names, k + 1, sep, enc, inst, matcher, columns)
     frame = _parse_csv(path, enc, sep, names, k + 1, types, problems)
+    if len(frame) and not enc.startswith("utf-16"):
+        tail = frame.iloc[-50:].notna().any(axis=1).to_numpy()
+        last = len(frame) - 50 + int(np.flatnonzero(tail)[-1]) if tail.any() and len(frame) >= 50 else \
+            (int(np.flatnonzero(tail)[-1]) if tail.any() else 0)
+        _check_last_row(path, enc, sep, len(names), k + 2 + last, problems)
     return Raw(frame, header_cells, k + 1, "plain")
 
 
@@ -290,14 +346,117 @@ def unique_header(header: list, problems: Problems, row: int) -> list[str]:
 
 
 # XLSX and SAV ------------------------------------------------------------------------------------
-def _open_workbook(path: Path, sheet: str | int | None, problems: Problems) -> pd.DataFrame:
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_MAX_LISTED = 50  # cells listed one by one before a summary line
+
+
+@dataclass
+class _SheetScan:
+    """What the cell values alone do not show: formulas whose result was never saved (openpyxl
+    reads them as empty) and merged ranges (only the first cell holds the value)."""
+
+    names: list[str]
+    formulas: list[tuple[int, int, str]] = field(default_factory=list)  # (row, column, formula)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row1, col1, row2, col2)
+
+
+def _cell_ref(ref: str) -> tuple[int, int]:
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    letters, row = coordinate_from_string(ref)
+    return row, column_index_from_string(letters)
+
+
+def _scan_sheet(path: Path, sheet: str | int | None) -> _SheetScan:
+    """Read the sheet's XML once, as a stream: the names of all sheets, formulas without a cached
+    value and merged ranges. Both are rare, so the XML is first searched for their tags as bytes."""
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    from openpyxl.utils.cell import range_boundaries
+
+    with zipfile.ZipFile(path) as zf:
+        book = ET.fromstring(zf.read("xl/workbook.xml"))
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels}
+        sheets = [(sh.get("name", ""), targets.get(sh.get(f"{_NS_REL}id"), ""))
+                  for sh in book.iter(f"{_NS_MAIN}sheet")]
+        scan = _SheetScan([n for n, _ in sheets])
+        pick = sheets[sheet] if isinstance(sheet, int) and 0 <= sheet < len(sheets) else \
+            next((x for x in sheets if x[0] == sheet), None) if sheet is not None else (sheets[0] if sheets else None)
+        if pick is None or not pick[1]:
+            return scan
+        target = pick[1].lstrip("/")
+        part = target if target.startswith("xl/") else f"xl/{target}"
+        if part not in zf.namelist():
+            return scan
+        with zf.open(part) as fh:
+            found, prev = False, b""
+            while chunk := fh.read(1 << 20):
+                if b"<f" in prev + chunk or b"<mergeCell " in prev + chunk or b":f>" in prev + chunk:
+                    found = True
+                    break
+                prev = chunk[-16:]
+        if not found:
+            return scan
+        with zf.open(part) as fh:
+            for _, el in ET.iterparse(fh, events=("end",)):
+                tag = el.tag.rsplit("}", 1)[-1]
+                if tag == "c":
+                    f = el.find(f"{_NS_MAIN}f")
+                    if f is not None and el.find(f"{_NS_MAIN}v") is None and el.get("r"):
+                        r, c = _cell_ref(el.get("r"))
+                        scan.formulas.append((r, c, f.text or ""))
+                    el.clear()
+                elif tag == "mergeCell" and el.get("ref"):
+                    c1, r1, c2, r2 = range_boundaries(el.get("ref"))
+                    scan.merged.append((r1, c1, r2, c2))
+                elif tag == "row":
+                    el.clear()
+    return scan
+
+
+def _report_scan(scan: _SheetScan, sheet: str, header_row: int, names: list[str], problems: Problems) -> None:
+    """Formulas without a saved result and merged cells at or below the header are problems."""
+    from openpyxl.utils import get_column_letter
+
+    def col_name(c: int) -> str | None:
+        return names[c - 1] if 0 < c <= len(names) else None
+
+    formulas = [x for x in scan.formulas if x[0] >= header_row]
+    for k, (r, c, f) in enumerate(formulas):
+        if k == _MAX_LISTED:
+            problems.add(None, None, None, f"{len(formulas) - k} more formula cell(s) of sheet {sheet!r} without a "
+                         "saved result", "open the workbook in Excel or LibreOffice and save it again")
+            break
+        problems.add(r, col_name(c), f"={f}"[:80],
+                     f"sheet {sheet!r}, cell {get_column_letter(c)}{r}: a formula whose result was never saved "
+                     "(the file was written by a program that does not calculate), so it would read as empty",
+                     "open the workbook in Excel or LibreOffice and save it again (that stores the results), "
+                     "or replace the formulas by their values (Paste Special > Values)")
+    merged = [x for x in scan.merged if x[2] >= header_row]
+    for k, (r1, c1, r2, c2) in enumerate(merged):
+        if k == _MAX_LISTED:
+            problems.add(None, None, None, f"{len(merged) - k} more merged range(s) in sheet {sheet!r}",
+                         "unmerge the cells and fill the value into each cell")
+            break
+        ref = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
+        problems.add(max(r1, header_row), col_name(c1), ref,
+                     f"sheet {sheet!r}, cells {ref} are merged: only {get_column_letter(c1)}{r1} holds the value, "
+                     "the other cells would read as empty",
+                     "unmerge the cells (Home > Merge & Center) and fill the value into each cell")
+
+
+def _open_workbook(path: Path, sheet: str | int | None, names: list[str], problems: Problems) -> pd.DataFrame:
+    if sheet is not None and not (isinstance(sheet, int) and 0 <= sheet < len(names)) and sheet not in names:
+        problems.fatal(f"no sheet {sheet!r} in the workbook (sheets: {', '.join(map(repr, names))})",
+                       "give the sheet name as shown in Excel (sheet='...'; survey validate-data --sheet NAME)",
+                       value=sheet)
     try:
         return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object,
                              keep_default_na=False, na_filter=False, engine="openpyxl")
     except ValueError as err:
-        if "Worksheet" in str(err) or "sheet" in str(err).lower():
-            problems.fatal(f"no sheet {sheet!r} in the workbook", "give the sheet name as shown in Excel",
-                           value=sheet)
         problems.fatal(f"cannot be read as XLSX ({err})", "open it in a spreadsheet program and save it again")
     except Exception as err:  # zip/XML errors of a damaged or mislabelled workbook come in many types
         problems.fatal(f"cannot be read as XLSX ({type(err).__name__}: {str(err)[:120]})",
@@ -305,22 +464,52 @@ def _open_workbook(path: Path, sheet: str | int | None, problems: Problems) -> p
 
 
 def read_xlsx(path: Path, matcher: Matcher, opts: dict[str, Any], problems: Problems) -> Raw:
-    book = _open_workbook(path, opts.get("sheet"), problems)
+    sheet = opts.get("sheet")
+    try:
+        scan = _scan_sheet(path, sheet)
+    except Exception as err:  # not a zip, or a zip without a workbook: say so before openpyxl does
+        problems.fatal(f"cannot be read as XLSX ({type(err).__name__}: {str(err)[:120]})",
+                       "open it in a spreadsheet program and save it again as .xlsx")
+    book = _open_workbook(path, sheet, scan.names, problems)
+    shown = scan.names[sheet] if isinstance(sheet, int) and 0 <= sheet < len(scan.names) else \
+        (sheet if sheet is not None else (scan.names[0] if scan.names else "1"))
     rows = book.head(15).values.tolist()
     if book.shape[0] == 0 or book.shape[1] == 0:
-        problems.fatal("the sheet is empty (no header, no rows)", "export the responses again")
+        others = [n for n in scan.names if n != shown]
+        problems.fatal(f"sheet {shown!r} is empty (no header, no rows)" +
+                       (f"; the workbook also has {', '.join(map(repr, others))}" if others else ""),
+                       "choose the sheet with the responses (sheet='...'; survey validate-data --sheet NAME)"
+                       if others else "export the responses again")
     k = find_header(rows, matcher, opts.get("columns"), opts.get("header_row"), problems)
     header = ["" if v is None else str(v) for v in book.iloc[k].tolist()]
     names = unique_header(header, problems, k + 1)
+    _report_scan(scan, shown, k + 1, names, problems)
     frame = book.iloc[k + 1:].reset_index(drop=True)
     frame.columns = names
     # drop trailing empty columns (formatting that reaches further than the data)
     keep = [c for c, h in zip(names, header) if h.strip() or frame[c].astype(str).str.strip().ne("").any()]
     frame = frame[keep]
-    # and trailing empty rows (formatted but never filled); rows inside keep their numbers
+    # and trailing empty rows (formatted but never filled); empty rows inside are dropped by the
+    # reader, which counts them and keeps every other row's number
     filled = np.flatnonzero(frame.astype(str).apply(lambda c: c.str.strip().ne("")).any(axis=1).to_numpy())
     frame = frame.iloc[: (filled[-1] + 1) if len(filled) else 0]
-    return Raw(frame, [h for h, n in zip(header, names) if n in keep], k + 1, "plain")
+    return Raw(frame, [h for h, n in zip(header, names) if n in keep], k + 1, "plain", sheet=shown,
+               sheets=scan.names)
+
+
+def sheet_headers(path: Path, matcher: Matcher, columns: dict | None) -> dict[str, int]:
+    """Per sheet of a workbook: how many of its first 15 rows' cells name an item (best row)."""
+    import openpyxl
+
+    out: dict[str, int] = {}
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for ws in wb.worksheets:
+            rows = [list(r) for r in ws.iter_rows(max_row=15, values_only=True)]
+            out[ws.title] = max((_header_score(r, matcher, columns) for r in rows), default=0)
+    finally:
+        wb.close()
+    return out
 
 
 def read_sav(path: Path, inst: Instrument, problems: Problems) -> Raw:
@@ -343,4 +532,6 @@ def read_sav(path: Path, inst: Instrument, problems: Problems) -> Raw:
         if c not in inst.item_map and vl and {float(k) for k in vl} == {0.0, 1.0} and \
                 {str(v).lower() for v in vl.values()} == {"false", "true"}:
             frame[c] = frame[c].map({0.0: "false", 1.0: "true"})  # write_sav's booleans
-    return Raw(frame, list(frame.columns), 1, "spss")
+    # value labels by column as read, so the reader can check that they mean what the scale means
+    sav_labels = {c: vlabels[original.get(c, c)] for c in frame.columns if vlabels.get(original.get(c, c))}
+    return Raw(frame, list(frame.columns), 1, "spss", sav_labels=sav_labels)

@@ -8,10 +8,12 @@ identifiers (:mod:`survey.privacy`). Every problem goes to one collector (:mod:`
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._checks import check_choice
@@ -20,7 +22,7 @@ from ..instrument import Instrument, load_instrument
 from ._file_checks import DATE_NAME, check_dates, check_ids, check_unknown_item_columns
 from ._match import Matcher, col_item, norm, option_maps
 from ._problems import REPORT_COLUMNS, Problems
-from ._sources import Raw, load
+from ._sources import Raw, load, sheet_headers
 from .convert import convert_item, convert_meta
 
 SOURCES = ("auto", "plain", "kobo", "odk", "google", "limesurvey", "spss")
@@ -40,6 +42,7 @@ class _Opts:
     encoding: str | None = None
     sep: str | None = None
     id_column: str | None = None
+    accept_label_mismatch: bool = False
 
 
 _OPT_NAMES = {f.name for f in dataclasses.fields(_Opts)}
@@ -61,8 +64,8 @@ def read_responses(path: str | Path, instrument: str | Path | Instrument, *, sou
                    columns: dict[str, str] | None = None, recode: dict[str, int] | None = None,
                    sheet: str | int | None = None, header_row: int | None = None, encoding: str | None = None,
                    sep: str | None = None, id_column: str | None = None, required_items: bool = False,
-                   keep_identifiers: bool = False, identifiers: list[str] | None = None,
-                   salt: str | None = None) -> pd.DataFrame:
+                   accept_label_mismatch: bool = False, keep_identifiers: bool = False,
+                   identifiers: list[str] | None = None, salt: str | None = None) -> pd.DataFrame:
     """Read a response file (CSV, XLSX or SAV from any source in :data:`SOURCES`) and validate it
     against ``instrument``.
 
@@ -77,6 +80,23 @@ def read_responses(path: str | Path, instrument: str | Path | Instrument, *, sou
     ``encoding`` and ``sep`` when detection is wrong; ``id_column`` is the respondent id checked for
     duplicates (default the first of respondent_id, response_id, _id, id); ``required_items`` makes
     a missing item column a problem.
+
+    SPSS files carry value labels: each coded item's labels must mean what the instrument's scale
+    means (code 1 labelled "Sangat tidak setuju" or "Strongly disagree" when the scale says so). A
+    scale that runs the other way (1 = "Sangat setuju"), is shifted (0-4 for 1-5) or labelled
+    otherwise is a problem, because the codes would be read with the wrong meaning. When the codes
+    are right and only the labels are wrong, ``accept_label_mismatch=True`` reads the codes as they
+    are (the mismatch is then a note in ``df.attrs["notes"]``).
+
+    Workbooks: the first sheet is read unless ``sheet=`` names another (or gives its 0-based
+    position); when no column matches an item, the message lists the sheets and points to the one
+    whose header does. Formulas whose result was never saved and merged cells below the header are
+    problems naming the sheet and cells (a formula with a saved result is read as that result).
+
+    Rows whose every cell is empty are skipped, and counted in a note (``df.attrs["notes"]``, also
+    issued as a ``UserWarning``); the other rows keep their row numbers in every report. A file that
+    ends inside a quoted field, or whose last row is short, was cut off: that is a problem. Text may
+    be UTF-8 (with or without BOM) or UTF-16 (with or without BOM).
 
     Every problem (unknown codes, text in a numeric item, duplicated ids or submissions, mangled
     dates, title rows, wrong delimiter ...) is collected, then raised once as :class:`DataError`
@@ -115,13 +135,17 @@ def read_responses(path: str | Path, instrument: str | Path | Instrument, *, sou
     >>> folder.cleanup()
     """
     opts = _Opts(source=source, columns=columns, recode=recode, sheet=sheet, header_row=header_row,
-                 encoding=encoding, sep=sep, id_column=id_column)
+                 encoding=encoding, sep=sep, id_column=id_column, accept_label_mismatch=accept_label_mismatch)
     try:
         parsed = _read(path, instrument, opts)
         if required_items:
             _missing_items(parsed)
         parsed.problems.raise_if_any()
-        return _finish(parsed, keep_identifiers=keep_identifiers, identifiers=identifiers, salt=salt)
+        df = _finish(parsed, keep_identifiers=keep_identifiers, identifiers=identifiers, salt=salt)
+        df.attrs["notes"] = list(parsed.problems.notes)
+        for note in parsed.problems.notes:
+            warnings.warn(f"{path}: {note}", UserWarning, stacklevel=2)
+        return df
     except SurveyError:
         raise
     except Exception as err:  # the promise: a user's file never produces anything but a DataError
@@ -136,7 +160,8 @@ def validate_data(path: str | Path, instrument: str | Path | Instrument, *, requ
     """Every problem of a response file as a DataFrame (file, row, column, value, problem, fix);
     empty when the file is clean.
 
-    Takes the keyword arguments of :func:`read_responses`. Never raises for a bad file; raises
+    Takes the keyword arguments of :func:`read_responses`. Notes that are not problems (empty rows
+    skipped, value labels accepted) are in ``report.attrs["notes"]``. Never raises for a bad file; raises
     :class:`~survey.errors.InstrumentError` for a bad instrument and
     :class:`~survey.errors.ParameterError` for an unknown ``source``.
 
@@ -170,7 +195,9 @@ def validate_data(path: str | Path, instrument: str | Path | Instrument, *, requ
             _missing_items(parsed)
     except DataError as err:
         if err.report is not None and len(err.report):
-            return err.report.reset_index(drop=True)
+            rep = err.report.reset_index(drop=True)
+            rep.attrs["notes"] = list(err.report.attrs.get("notes", []))
+            return rep
         return _one_problem(path, str(err), "")
     except SurveyError:
         raise
@@ -202,11 +229,14 @@ def _read(path: str | Path, instrument: str | Path | Instrument, opts: _Opts,
     _check_columns_option(opts.columns, inst, problems)
     matcher = Matcher.of(inst)
     raw = load(p, inst, matcher, dataclasses.asdict(opts), problems)
+    _drop_empty_rows(raw, problems)
     if raw.frame.shape[0] == 0:
         problems.fatal("no responses (the file has a header but no data rows)", "export the responses again")
     mapping = _map_columns(raw, matcher, opts.columns, problems)
     if not mapping:
-        _no_item_columns(inst, raw, problems)
+        _no_item_columns(inst, raw, problems, p, matcher, opts.columns)
+    if raw.sav_labels:
+        _check_value_labels(raw, mapping, inst, problems, opts.accept_label_mismatch)
     check_unknown_item_columns([c for c in raw.frame.columns if c not in mapping], inst, problems,
                                raw.header_row, raw.source)
     first_row = raw.header_row + 1
@@ -247,14 +277,97 @@ def _map_columns(raw: Raw, matcher: Matcher, columns: dict | None, problems: Pro
     return mapping
 
 
-def _no_item_columns(inst: Instrument, raw: Raw, problems: Problems) -> None:
+def _no_item_columns(inst: Instrument, raw: Raw, problems: Problems, path: Path, matcher: Matcher,
+                     columns: dict | None) -> None:
     hint = (" LimeSurvey codes such as Q1[SQ001] need columns={'Q1[SQ001]': 'MOT1', ...} "
             "(survey validate-data --map MAP.yaml)." if raw.source == "limesurvey" else "")
+    where = ""
+    if raw.sheets:
+        where = f" in sheet {raw.sheet!r}"
+        others = [n for n in raw.sheets if n != raw.sheet]
+        if others:
+            scores = sheet_headers(path, matcher, columns)
+            best = max(others, key=lambda n: scores.get(n, 0))
+            where += f" (the workbook's sheets: {', '.join(map(repr, raw.sheets))})"
+            if scores.get(best, 0):
+                hint = (f" Sheet {best!r} has {scores[best]} item column(s): read it with sheet={best!r} "
+                        f"(survey validate-data --sheet {best!r}).") + hint
+            else:
+                hint = " No other sheet has item columns either." + hint
     problems.fatal(
-        f"no column matches an item of instrument {inst.id!r} (expected e.g. "
+        f"no column{where} matches an item of instrument {inst.id!r} (expected e.g. "
         f"{', '.join(list(inst.item_map)[:5])})",
         "is this the right instrument or file? Column names must be item names, group paths, "
         "or the question texts." + hint)
+
+
+def _drop_empty_rows(raw: Raw, problems: Problems) -> None:
+    """Rows whose every cell is empty are not responses: drop them, keep the numbers of the others
+    and say how many were skipped (a blank line would otherwise be an all-missing response)."""
+    frame = raw.frame
+    if not len(frame) or not frame.shape[1]:
+        return
+    empty = np.ones(len(frame), dtype=bool)
+    for _, s in frame.items():  # usually the first column already rules out every row
+        cell_empty = s.isna().to_numpy()
+        if s.dtype == object:
+            cell_empty = cell_empty | s.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+        empty &= cell_empty
+        if not empty.any():
+            return
+    idx = np.flatnonzero(empty)
+    numbers = np.arange(len(frame)) + raw.header_row + 1
+    problems.row_numbers = numbers[~empty]
+    raw.frame = frame.iloc[~empty].reset_index(drop=True)
+    shown = ", ".join(str(n) for n in numbers[idx][:10]) + (" ..." if len(idx) > 10 else "")
+    problems.notes.append(f"{len(idx)} empty row(s) skipped (row {shown}): every cell was empty")
+
+
+def _check_value_labels(raw: Raw, mapping: dict[str, str], inst: Instrument, problems: Problems,
+                        accept: bool) -> None:
+    """SPSS value labels must mean what the instrument's scale means, code by code."""
+    for col, name in mapping.items():
+        labels = raw.sav_labels.get(col)
+        it = inst.item(name)
+        if not labels or it.type not in ("select_one", "select_multiple") or not it.scale:
+            continue
+        sc = inst.scales[it.scale]
+        meaning: dict[str, int] = {}
+        for o in [*sc.options, *sc.missing]:
+            for text in o.label.values():
+                meaning.setdefault(norm(text), o.value)
+        known = set(sc.values) | set(sc.missing_values)
+        wrong: list[tuple[Any, str, int | None]] = []  # (file code, its label, the scale's code of that label)
+        for code, label in sorted(labels.items(), key=lambda kv: float(kv[0])):
+            c = int(code) if float(code).is_integer() else code
+            meant = meaning.get(norm(str(label)))
+            if meant == c or (meant is None and c not in known):
+                continue  # same meaning, or a code of the file's own outside the scale (checked as data)
+            wrong.append((c, str(label), meant))
+        if not wrong:
+            continue
+        pairs = [(c, m) for c, _, m in wrong if m is not None]
+        lo, hi = sc.min, sc.max
+        if pairs and len(pairs) == len(wrong) and all(m == lo + hi - c for c, m in pairs):
+            how = "run the other way from"
+        elif pairs and len(pairs) == len(wrong) and len({m - c for c, m in pairs}) == 1:
+            d = pairs[0][1] - pairs[0][0]
+            how = f"are shifted by {-d:+d} from"
+        else:
+            how = "do not match"
+        lang = inst.default_language
+        said = "; ".join(f"{c} = {lab!r}" for c, lab, _ in wrong[:4])
+        expected = "; ".join(f"{c} = {sc.label_of(c, lang)!r}" if sc.label_of(c, lang) is not None
+                             else f"{c} is not a code of the scale" for c, _, _ in wrong[:4])
+        problem = (f"the file's value labels {how} scale {it.scale} of the instrument: the file says {said}, "
+                   f"the instrument {expected}")
+        if accept:
+            problems.notes.append(f"column {col!r}: {problem} (accepted: codes read as they are)")
+            continue
+        problems.add(raw.header_row, col if col == name else f"{col} ({name})", said[:80], problem,
+                     f"recode the column so its codes mean what scale {it.scale} means (SPSS: RECODE, then fix the "
+                     "value labels); if the codes are right and only the labels are wrong, pass "
+                     "accept_label_mismatch=True")
 
 
 def _convert_columns(cells: dict[str, pd.Series], mapping: dict[str, str], inst: Instrument, recode: dict | None,
