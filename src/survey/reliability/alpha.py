@@ -12,6 +12,7 @@ from scipy import stats
 from .._checks import DEFAULT_SEED, check_choice, check_confidence, check_positive_int, renamed
 from ..errors import DataError, ParameterError
 from ..results import Result
+from ._bootstrap import bootstrap_alphas
 from ._matrix import (_as_matrix, _check_variance, _complete_cov, _first_pc_signs, _key_signs, _warn, cov2cor,
                       pairwise_cov, smc)
 from .polychoric import _polychoric
@@ -227,59 +228,6 @@ def _item_total(c: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return std_r, r_cor, r_drop
 
 
-def _bootstrap_alphas(x: np.ndarray, n_boot: int, seed: int | None, use: str) -> np.ndarray:
-    """raw_alpha of ``n_boot`` resamples of all rows (drawn with replacement, ``seed``ed).
-
-    Each resample is held as frequency weights, so no resampled copy of the data is built.
-    Without missing values ``raw_alpha`` needs only the item variances and the variance of the
-    row sum, which for a block of resamples is one matrix product with the weights. With missing
-    values each resample gets its own pairwise covariance matrix (slower). With
-    ``use="complete"`` the resample's incomplete rows are dropped, as in the point estimate.
-    """
-    rng = np.random.default_rng(seed)
-    nrow, p = x.shape
-    out = np.empty(n_boot)
-    rows = np.arange(nrow)
-    if use == "complete":
-        rows = np.flatnonzero(~np.isnan(x).any(axis=1))
-    xs = x[rows]
-    fast = not np.isnan(xs).any()
-    if fast:
-        # per resample we need the item sums (p columns), the sum of each row's squared answers
-        # (sum of item variances) and the row total and its square (variance of the total)
-        xc = xs - xs.mean(axis=0)
-        s = xc.sum(axis=1)
-        stacked = np.column_stack([xc, (xc**2).sum(axis=1), s, s**2])
-    else:
-        present = ~np.isnan(xs)
-        z = np.column_stack([present.astype(float), np.where(present, xs - np.nanmean(xs, axis=0), 0.0)])
-    # blocks keep the weight matrix near 32 MB whatever the data size
-    block = max(1, min(n_boot, 4_000_000 // max(nrow, 1)))
-    done = 0
-    while done < n_boot:
-        b = min(block, n_boot - done)
-        idx = rng.integers(0, nrow, size=(b, nrow))
-        flat = (idx + (np.arange(b) * nrow)[:, None]).ravel()
-        w = np.bincount(flat, minlength=b * nrow).reshape(b, nrow)[:, rows].astype(float)
-        if fast:
-            sums = w @ stacked
-            nb = w.sum(axis=1)
-            sum_item_var = (sums[:, p] - (sums[:, :p] ** 2).sum(axis=1) / nb) / (nb - 1)
-            tot_var = (sums[:, p + 2] - sums[:, p + 1] ** 2 / nb) / (nb - 1)
-            out[done:done + b] = (1 - sum_item_var / tot_var) * p / (p - 1)
-        else:
-            for i in range(b):
-                # one product gives the pair counts, the pair sums and the cross products
-                wz = z * w[i][:, None]
-                gram = wz.T @ z
-                nn, sx, sxx = gram[:p, :p], gram[p:, :p], gram[p:, p:]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    c = (sxx - sx * sx.T / nn) / (nn - 1)
-                out[done + i] = (1 - np.trace(c) / c.sum()) * p / (p - 1)
-        done += b
-    return out
-
-
 def _interval(ci: str, raw_alpha: float, ase: float, x: np.ndarray, sign: np.ndarray, n_boot: int,
               seed: int | None, use: str, confidence: float, what: str) -> tuple[float, float, np.ndarray | None]:
     """``(ci_low, ci_high, boot)`` for the chosen interval (``boot`` for the bootstrap only)."""
@@ -290,7 +238,7 @@ def _interval(ci: str, raw_alpha: float, ase: float, x: np.ndarray, sign: np.nda
         z = _Z95 if confidence == 0.95 else float(stats.norm.ppf(0.5 + confidence / 2))
         return raw_alpha - z * ase, raw_alpha + z * ase, None
     xb = x * np.where(sign < 0, -1.0, 1.0)  # sign flip gives the same covariances as reversing
-    boot = _bootstrap_alphas(xb, n_boot, seed, use)
+    boot = bootstrap_alphas(xb, n_boot, seed, use)
     if not np.isfinite(boot).all():
         raise DataError(
             f"{what}: {int((~np.isfinite(boot)).sum())} bootstrap resamples gave no alpha (too few "
@@ -328,9 +276,17 @@ def alpha(
         Which interval goes into ``ci_low`` / ``ci_high``:
         Feldt (1965) ``1 - (1 - alpha) F``; Duhachek & Iacobucci (2004) ``alpha +- 1.96 ase``
         (psych's constant 1.96); or the percentile bootstrap over ``n_boot`` resamples of the
-        rows drawn with ``seed`` (quantiles as R's type 7).
+        rows drawn with ``seed`` (quantiles as R's type 7). Resample b takes the rows in row b
+        of ``numpy.random.default_rng(seed).integers(0, n, size=(n_boot, n))``; with missing
+        answers each resample gets its own covariance matrix as the point estimate does
+        (pairwise, or its complete rows with ``use="complete"``), computed from weighted sums of
+        cross-products and counts over the original rows, never from a resampled copy.
     n_boot : int
-        Number of bootstrap resamples (``ci="bootstrap"`` only).
+        Number of bootstrap resamples (``ci="bootstrap"`` only). The resamples run as independent
+        blocks on the cores this process may use, with BLAS held to one thread (threadpoolctl):
+        on a busy machine, BLAS threads waiting for each other are slower than one thread, and
+        independent blocks are never slower than one thread. The numbers do not depend on the
+        number of threads.
     seed : int or None
         Seed of the bootstrap resamples; ``None`` for fresh entropy.
     use : {"pairwise", "complete"}
