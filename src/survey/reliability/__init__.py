@@ -1,22 +1,27 @@
 """Scale reliability and structure: Cronbach's alpha with confidence intervals and item analysis,
 omega, split-half coefficients, polychoric correlations, exploratory factor analysis (KMO,
-Bartlett, parallel analysis, rotations) and confirmatory factor analysis.
+Bartlett, parallel analysis, rotations, minres and ML with fit statistics), confirmatory factor
+analysis (ML, MLR, and DWLS/WLSMV for ordered items), measurement invariance across groups and
+the reliability of repeated measures (multilevel).
 
 Everything here follows R's ``psych`` package (Revelle), and ``lavaan`` for CFA, so that a
 reviewer can re-run the analysis in R and find the same numbers: names (``raw_alpha``,
 ``std_alpha``, ``r_drop`` ...; ``cfi``, ``tli``, ``rmsea``, ``srmr``), the handling of
 reverse-keyed items (sign-flipped covariances), pairwise-complete covariances by default, and the
 Feldt and Duhachek confidence intervals. Tests hold each number to ``psych`` 2.2.9,
-``GPArotation`` 2022.10-2 and ``lavaan`` 0.6-14.
+``GPArotation`` 2022.10-2, ``lavaan`` 0.6-14 and ``lme4`` (nested variance components).
 
 Functions take a DataFrame whose columns are items (answers as numbers; NA for missing) and return
 a frozen :class:`~survey.results.Result` (``to_frame()``, ``to_dict()``, a ``warnings`` tuple).
 
 Modules: :mod:`.alpha`, :mod:`.factor` (KMO, Bartlett, EFA, parallel analysis), :mod:`.omega`,
-:mod:`.split_half`, :mod:`.polychoric`, :mod:`.cfa`, :mod:`.lavaan` (the model syntax) and
-:mod:`._matrix` (pairwise covariances and correlations, SMCs). Every public name is re-exported
-here; import from ``survey.reliability`` (the functions ``alpha``, ``omega``, ``cfa``,
-``polychoric`` and ``split_half`` shadow their modules' names in this namespace).
+:mod:`.split_half`, :mod:`.polychoric`, :mod:`.cfa` (estimators and fit measures),
+:mod:`.invariance`, :mod:`.multilevel`, :mod:`.lavaan` (the model syntax), :mod:`._sem` (the
+parameter table, implied moments and their derivatives), :mod:`._ordinal` (thresholds,
+polychorics and their asymptotic covariance for WLSMV) and :mod:`._matrix` (pairwise covariances
+and correlations, SMCs). Every public name is re-exported here; import from
+``survey.reliability`` (the functions ``alpha``, ``omega``, ``cfa``, ``polychoric``,
+``split_half``, ``invariance`` and ``multilevel`` shadow their modules' names in this namespace).
 """
 from __future__ import annotations
 

@@ -15,9 +15,26 @@ from scipy.special import ndtr
 from ..errors import DataError, ParameterError
 from ._sem import Spec
 from .lavaan import CFAModel
-from .polychoric import _bvn_cdf
 
 _BIG = 40.0  # stands in for an infinite threshold: Phi(40) is 1 in double precision
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(64)
+_SQ2PI = np.sqrt(2 * np.pi)
+
+
+def _npdf(x: np.ndarray) -> np.ndarray:
+    return np.exp(-0.5 * np.square(x)) / _SQ2PI
+
+
+def _bvn_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
+    """P(X <= h, Y <= k) of the standard bivariate normal, Plackett's identity by 64-point
+    Gauss-Legendre (as :func:`survey.reliability.polychoric._bvn_cdf`, with ``ndtr`` directly:
+    the scipy.stats wrappers cost more than the integral on these small grids)."""
+    b = np.arcsin(rho)
+    t = b / 2 * (_GL_X + 1)
+    st, ct2 = np.sin(t), np.cos(t) ** 2
+    hh, kk = h[..., None], k[..., None]
+    f = np.exp(-(hh**2 - 2 * hh * kk * st + kk**2) / (2 * ct2))
+    return ndtr(h) * ndtr(k) + (f @ _GL_W) * b / 2 / (2 * np.pi)
 
 
 def _phi2(a: np.ndarray, b: np.ndarray, rho: float) -> np.ndarray:
@@ -46,13 +63,13 @@ def _cells(rho: float, t1: np.ndarray, t2: np.ndarray):
     s = np.sqrt(1 - rho**2)
     k1, k2 = len(t1) + 1, len(t2) + 1
     # dF(a, b)/da = phi(a) Phi((b - rho a)/s): a cell's probability moves with its two bounds
-    g1 = stats.norm.pdf(t1)[:, None] * ndtr((bc[None, :] - rho * t1[:, None]) / s)  # (K1-1) x (K2+1)
+    g1 = _npdf(t1)[:, None] * ndtr((bc[None, :] - rho * t1[:, None]) / s)  # (K1-1) x (K2+1)
     col = g1[:, 1:] - g1[:, :-1]  # (K1-1) x K2
     d1 = np.zeros((k1, k2, k1 - 1))
     for t in range(k1 - 1):
         d1[t, :, t] += col[t]
         d1[t + 1, :, t] -= col[t]
-    g2 = stats.norm.pdf(t2)[:, None] * ndtr((ac[None, :] - rho * t2[:, None]) / s)
+    g2 = _npdf(t2)[:, None] * ndtr((ac[None, :] - rho * t2[:, None]) / s)
     row = g2[:, 1:] - g2[:, :-1]
     d2 = np.zeros((k1, k2, k2 - 1))
     for t in range(k2 - 1):
@@ -61,29 +78,45 @@ def _cells(rho: float, t1: np.ndarray, t2: np.ndarray):
     return p, dr, d1, d2
 
 
-def _polycor(tab: np.ndarray, t1: np.ndarray, t2: np.ndarray) -> float:
-    """Maximum-likelihood correlation of one table given the thresholds (lavaan's step 2)."""
+def _polycor(tab: np.ndarray, t1: np.ndarray, t2: np.ndarray, start: float = 0.0) -> float:
+    """Maximum-likelihood correlation of one table given the thresholds (lavaan's step 2), by
+    Fisher scoring ``rho += score / information`` from ``start``, halving a step that lowers
+    the likelihood; a bounded search when scoring does not settle."""
+    ok = tab > 0
+    n = tab.sum()
+    a, b = _ext(t1), _ext(t2)
+    hh, kk = np.meshgrid(np.clip(a, -_BIG, _BIG), np.clip(b, -_BIG, _BIG), indexing="ij")
+    ha, kb = np.meshgrid(a, b, indexing="ij")  # the grids do not depend on rho: built once
+
+    def probs(r):
+        f = _bvn_cdf(hh, kk, r)
+        d = _phi2(ha, kb, r)
+        return (np.maximum(f[1:, 1:] - f[:-1, 1:] - f[1:, :-1] + f[:-1, :-1], 1e-300),
+                d[1:, 1:] - d[:-1, 1:] - d[1:, :-1] + d[:-1, :-1])
+
+    rho = float(np.clip(start, -0.95, 0.95))
+    best_rho, best_f, step = rho, np.inf, 0.0
+    for _ in range(200):
+        pr, dr = probs(rho)
+        f = -float(np.sum(tab[ok] * np.log(pr[ok])))
+        if f > best_f + 1e-12:  # overshot: halve the step from the best point
+            step /= 2
+            if abs(step) < 1e-13:
+                return best_rho
+            rho = float(np.clip(best_rho + step, -0.9999, 0.9999))
+            continue
+        best_rho, best_f = rho, f
+        step = float(np.sum(tab[ok] * dr[ok] / pr[ok])) / (n * float(np.sum(dr**2 / pr)))
+        if abs(step) < 1e-12:
+            return rho
+        rho = float(np.clip(rho + step, -0.9999, 0.9999))
     from scipy.optimize import minimize_scalar
 
-    def negll(rho):
-        p = _cells(rho, t1, t2)[0]
-        ok = tab > 0
-        return -float(np.sum(tab[ok] * np.log(np.maximum(p[ok], 1e-300))))
+    def negll(r):
+        return -float(np.sum(tab[ok] * np.log(probs(r)[0][ok])))
 
-    res = minimize_scalar(negll, bounds=(-0.995, 0.995), method="bounded", options={"xatol": 1e-12})
-    rho = float(res.x)
-    for _ in range(5):  # Newton polish on the score: the bounded search stops near 1e-9
-        p, dr, _, _ = _cells(rho, t1, t2)
-        ok = tab > 0
-        g = np.sum(tab[ok] * dr[ok] / p[ok])
-        h = -tab.sum() * np.sum(dr**2 / np.maximum(p, 1e-300))  # Fisher information
-        step = g / h
-        if not np.isfinite(step) or abs(step) > 0.05:
-            break
-        rho -= step
-        if abs(step) < 1e-14:
-            break
-    return rho
+    return float(minimize_scalar(negll, bounds=(-0.9999, 0.9999), method="bounded",
+                                 options={"xatol": 1e-12}).x)
 
 
 class SampleStats:
@@ -106,7 +139,7 @@ class SampleStats:
             self.tau.append(t)
             # univariate scores: d log P(c) / d tau_t = phi(tau_t)/P(c) [c == t] - phi(tau_t)/P(c) [c == t+1]
             pc = freq / n
-            dens = stats.norm.pdf(t)
+            dens = _npdf(t)
             sc = np.zeros((n, k - 1))
             c = codes[:, j]
             up = c < k - 1
@@ -123,21 +156,23 @@ class SampleStats:
         self.cor = np.eye(p)
         sc_cor = np.zeros((n, len(pairs)))
         a21 = np.zeros((len(pairs), self.ntau))
+        start_r = np.corrcoef(codes, rowvar=False)
         for q, (i, j) in enumerate(pairs):
             ki, kj = self.ncat[i], self.ncat[j]
-            tab = np.zeros((ki, kj))
-            np.add.at(tab, (codes[:, i], codes[:, j]), 1.0)
+            cell = codes[:, i] * kj + codes[:, j]
+            tab = np.bincount(cell, minlength=ki * kj).reshape(ki, kj).astype(float)
             if ki == 2 and kj == 2 and (tab == 0).any():
                 tab[tab == 0] = 0.5  # lavaan's zero.add for 2 x 2 tables
-            rho = _polycor(tab, self.tau[i], self.tau[j])
+            rho = _polycor(tab, self.tau[i], self.tau[j], start=start_r[i, j])
             self.cor[i, j] = self.cor[j, i] = rho
             pr, dr, d1, d2 = _cells(rho, self.tau[i], self.tau[j])
-            ci, cj = codes[:, i], codes[:, j]
-            pc = pr[ci, cj]
-            s_rho = dr[ci, cj] / pc
-            sc_cor[:, q] = s_rho
-            a21[q, self.th_index[i]] = s_rho @ (d1[ci, cj] / pc[:, None])
-            a21[q, self.th_index[j]] = s_rho @ (d2[ci, cj] / pc[:, None])
+            pr = np.maximum(pr, 1e-300)
+            s_cell = dr / pr  # a case's score depends only on its cell
+            sc_cor[:, q] = s_cell.ravel()[cell]
+            # A21 = sum over cases of score_rho * d log P / d tau, summed cell by cell
+            wcell = tab * s_cell / pr
+            a21[q, self.th_index[i]] = np.einsum("cd,cdt->t", wcell, d1)
+            a21[q, self.th_index[j]] = np.einsum("cd,cdt->t", wcell, d2)
         sc = np.hstack([sc_th, sc_cor])
         inner = sc.T @ sc
         a11_inv = np.zeros((self.ntau, self.ntau))

@@ -15,10 +15,9 @@ from scipy import stats
 from .._checks import check_choice
 from ..errors import DataError, ParameterError
 from ..results import Result
-from ._matrix import _as_matrix, _check_variance, _warn
+from ._matrix import _as_matrix, _check_variance, _warn, cov2cor, smc
 from ._sem import Spec, ml_objective
 from .lavaan import CFAModel, parse_model
-from .omega import _ml_one_factor
 
 __all__ = ["CFAResult", "cfa", "fit_meets_cutoffs", "ESTIMATORS"]
 
@@ -115,7 +114,15 @@ def _start_values(spec: Spec, S: list, M: list) -> np.ndarray:
             idx = [e.i for e in ents]
             sub = s[np.ix_(idx, idx)]
             if len(idx) >= 3:
-                lam1, psi1 = _ml_one_factor(sub)
+                # principal axis with SMC communalities: close enough to start from, and without
+                # an optimisation of its own
+                d = np.diag(sub)
+                psi0 = d * (1 - smc(cov2cor(sub)))
+                vals, vecs = np.linalg.eigh(sub - np.diag(psi0))
+                lam1 = vecs[:, -1] * np.sqrt(max(vals[-1], 1e-6))
+                if lam1.sum() < 0:
+                    lam1 = -lam1
+                psi1 = np.maximum(d - lam1**2, 0.05 * d)
             else:
                 c = max(abs(sub[0, 1]), 0.05 * np.sqrt(sub[0, 0] * sub[1, 1]))
                 lam1 = np.sqrt(np.array([c, c])) * np.sign([1.0, sub[0, 1] or 1.0])
