@@ -73,7 +73,8 @@ def _ipython_dir() -> str:
 
 def start_kernel(kernel_name: str, root: str, skip: list[str], pdeathsig: bool) -> dict[str, Any]:
     """Launch a kernel (returns at once; it finishes booting in the background)."""
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
 
     fd, reads = tempfile.mkstemp(prefix="survey-reads-", suffix=".txt")
     os.close(fd)
@@ -81,21 +82,24 @@ def start_kernel(kernel_name: str, root: str, skip: list[str], pdeathsig: bool) 
                SURVEY_READS_SKIP=os.pathsep.join(skip), SURVEY_KERNEL_PRELOAD=PRELOAD,
                SURVEY_KERNEL_PDEATHSIG="1" if pdeathsig else "0")
     fd, log = tempfile.mkstemp(prefix="survey-kernel-", suffix=".log")
-    km = KernelManager(kernel_name=kernel_name)
+    # the async manager, as papermill itself uses: nbclient polls it to notice a kernel that died
+    km = AsyncKernelManager(kernel_name=kernel_name)
     t0 = time.perf_counter()
     # the kernel's own chatter goes to a log kept beside the report, not to the user's terminal
     with os.fdopen(fd, "w") as fh:
-        km.start_kernel(env=env, cwd=root, stdout=fh, stderr=fh)
+        run_sync(km.start_kernel)(env=env, cwd=root, stdout=fh, stderr=fh)
     return {"km": km, "reads": reads, "log": log, "t0": t0, "name": kernel_name}
 
 
 def stop_kernel(kernel: dict[str, Any] | None) -> None:
     if not kernel:
         return
+    from jupyter_core.utils import run_sync
+
     km = kernel["km"]
     try:
         _kill_group(km)
-        km.shutdown_kernel(now=True)
+        run_sync(km.shutdown_kernel)(now=True)
     except Exception:
         pass
     Path(kernel["reads"]).unlink(missing_ok=True)
@@ -240,10 +244,12 @@ def run_report(task: dict[str, Any]) -> dict[str, Any]:
     executed = work / "notebook.ipynb"
     with _stderr_to(work / "kernel.log"):
         try:
+            from jupyter_core.utils import run_sync
+
             kc = kernel["km"].client()
             kc.start_channels()
             try:
-                kc.wait_for_ready(timeout=120)
+                run_sync(kc.wait_for_ready)(timeout=120)
             finally:
                 kc.stop_channels()
             timing["startup"] = time.perf_counter() - t_start
