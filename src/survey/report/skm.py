@@ -436,15 +436,15 @@ class SKMReport:
             diff = "" if c is None else format_number(c["diff_unit"], lang, 2) + (" *" if bool(c["significant"]) else "")
             rows.append({
                 t("skm.rank_col", lang): int(r["rank"]), t("skm.unit", lang): self.unit_name(u),
-                t("skm.type", lang): self.type_name(info.get("unit_type", "")),
-                t("skm.kec", lang): info.get("kecamatan", ""), t("skm.n", lang): int(r["n"]),
-                "IKM": float(r["ikm_unit"]), t("skm.mutu", lang): r["mutu"],
+                # the kecamatan is in the heat table below: one column less keeps the table on A4
+                t("skm.type", lang): self.type_name(info.get("unit_type", "")), t("skm.n", lang): int(r["n"]),
+                "IKM": float(r["ikm_unit"]), t("skm.mutu_col", lang): r["mutu"],
                 t("skm.weakest", lang): pr.loc[u, "weakest"] if u in pr.index else "",
                 t("skm.diff", lang): diff, t("skm.small", lang): t("common.yes", lang) if small else "",
             })
         out = heading(t("skm.rank", lang, wave=self.wl(self.last)))
         out += table(pd.DataFrame(rows), lang, caption=t("skm.rank_caption", lang),
-                     align_left=[t("skm.unit", lang), t("skm.type", lang), t("skm.kec", lang)])
+                     align_left=[t("skm.unit", lang), t("skm.type", lang)])
         if n_hidden:
             out += note(t("skm.suppressed", lang, k=n_hidden, m=self.min_cell))
         if len(rk):
