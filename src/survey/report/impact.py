@@ -30,14 +30,14 @@ IKM_POINTS = 25
 
 
 def program_name(program: str, lang: str) -> str:
-    """A program's name for a reader (from the catalog), else its id with spaces.
+    """A program's name for a reader (from the catalog), else its id as given.
 
     >>> program_name("kepemimpinan", "id"), program_name("kursus_baru", "en")
-    ('Pelatihan Kepemimpinan', 'kursus baru')
+    ('Pelatihan Kepemimpinan', 'kursus_baru')
     """
     check_lang(lang)
     key = f"common.program_{program}"
-    return t(key, lang) if has(key) else str(program).replace("_", " ")
+    return t(key, lang) if has(key) else str(program)
 
 
 def pretrend_verdict(lang: str, *, lead_pvalue: float | None = None,
