@@ -40,7 +40,15 @@ from ._names import SPSS_NAME as _SPSS_NAME
 from ._names import spss_name
 from .errors import DataError, InstrumentError
 from .files import atomic_path, atomic_write_bytes
-from .instrument import NAME_RE, Instrument, Item, check_expressions, instrument_from_dict, load_instrument
+from .instrument import (
+    NAME_RE,
+    Instrument,
+    Item,
+    check_expression,
+    check_expressions,
+    instrument_from_dict,
+    load_instrument,
+)
 
 __all__ = [
     "check_xlsform", "chromium_path", "codebook", "from_xlsform", "html_to_pdf", "odk_validate_available",
@@ -380,7 +388,13 @@ def _from_xlsform(path: Path) -> tuple[Instrument, list[str]]:
     scales, scale_alias = _scales_from_choices(choices, _lang_columns(choices, "label", default_lang), texts, todo)
     constructs = _constructs_from_sheet(sheets.get("constructs"), default_lang, texts, path)
     sections: dict = {}
-    items = _items_from_survey(survey, default_lang, texts, scales, scale_alias, constructs, sections, todo)
+    errors: list[str] = []
+    items = _items_from_survey(survey, default_lang, texts, scales, scale_alias, constructs, sections, todo,
+                               errors, has_choices="choices" in sheets, choice_lists=_list_names(choices))
+    if not errors and not items:
+        errors.append(_no_questions(survey, todo))
+    if errors:
+        raise InstrumentError(f"{path}: {len(errors)} problem(s) in the XLSForm; nothing was imported", errors)
     if "construct" not in survey.columns:
         todo.append("no constructs: add a 'constructs' section and give each scored item 'construct: <id>' "
                     "(and 'reverse: true' for reverse-keyed items) so scores can be computed")
@@ -526,19 +540,61 @@ def _constructs_from_sheet(cs: pd.DataFrame | None, default_lang: tuple[str, str
     return constructs
 
 
+def _list_names(choices: pd.DataFrame) -> list[str]:
+    if "list_name" not in choices.columns:
+        return []
+    return list(dict.fromkeys(n for n in (_cell(v) for v in choices["list_name"]) if n))
+
+
+def _no_questions(survey: pd.DataFrame, todo: list[str]) -> str:
+    if not len(survey) or not any(_cell(v) for v in survey["type"]):
+        return ("survey sheet: no questions (the sheet has its header row only); add one row per question "
+                "with its type, name and label")
+    skipped = next((t for t in todo if t.startswith("skipped")), "")
+    return ("survey sheet: no question the workbench can read (select_one, select_multiple, integer, decimal, "
+            f"text); {skipped or 'add such questions'}")
+
+
+def _where(survey: pd.DataFrame, rownum: int, column: str) -> str:
+    """``survey sheet, row 5, column F (relevant)``: the place as the user sees it in Excel."""
+    from openpyxl.utils import get_column_letter
+
+    cols = [str(c) for c in survey.columns]
+    letter = get_column_letter(cols.index(column) + 1) if column in cols else "?"
+    return f"survey sheet, row {rownum}, column {letter} ({column})"
+
+
 _GROUP_TYPES = {"begin_group": "begin", "begin group": "begin", "end_group": "end", "end group": "end",
                 "begin_repeat": "repeat", "begin repeat": "repeat", "end_repeat": "repeat", "end repeat": "repeat"}
 
 
 def _items_from_survey(survey: pd.DataFrame, default_lang: tuple[str, str], texts: _Texts, scales: dict,
-                       scale_alias: dict[str, str], constructs: dict, sections: dict, todo: list[str]) -> list[dict]:
+                       scale_alias: dict[str, str], constructs: dict, sections: dict, todo: list[str],
+                       errors: list[str], *, has_choices: bool = True, choice_lists: list[str] | None = None
+                       ) -> list[dict]:
     """Items from the survey sheet; groups become sections (added to ``sections``), constructs
-    named by items but without a row are added to ``constructs``; skipped questions are listed."""
+    named by items but without a row are added to ``constructs``; skipped questions are listed.
+    What cannot be imported truthfully (a choice list that does not exist, an expression ODK cannot
+    read) goes to ``errors`` with its sheet, row and column."""
     cols = {"label": _lang_columns(survey, "label", default_lang), "hint": _lang_columns(survey, "hint", default_lang)}
     items: list[dict] = []
     group_stack: list[str] = []
     skipped: list[str] = []
-    for rownum, rec in enumerate(survey.to_dict("records"), start=2):
+    records = survey.to_dict("records")
+    # every name in the sheet, with its type: conditions may refer to any of them
+    all_names = {_cell(r.get("name")): re.sub(r"\s+", " ", _cell(r.get("type"))) for r in records if _cell(r.get("name"))}
+    expressions: list[tuple[int, str, str]] = []
+    for rownum, rec in enumerate(records, start=2):
+        typ0 = re.sub(r"\s+", " ", _cell(rec.get("type"))).strip()
+        parts = typ0.split(" ")
+        if parts[0].lower() in ("select_one", "select_multiple") and len(parts) >= 2 \
+                and scale_alias.get(parts[1], parts[1]) not in scales and parts[1] not in (choice_lists or []):
+            known = ", ".join(map(repr, (choice_lists or [])[:8])) or "none"
+            errors.append(f"{_where(survey, rownum, 'type')}: choice list {parts[1]!r} of question "
+                          f"{_cell(rec.get('name'))!r} is not in the choices sheet"
+                          + ("; the form has no choices sheet: add one with list_name, name and label columns"
+                             if not has_choices else f" (its lists: {known}); check the spelling"))
+            continue
         typ = re.sub(r"\s+", " ", _cell(rec.get("type"))).strip()
         name = _cell(rec.get("name"))
         group = _GROUP_TYPES.get(typ.lower())
@@ -558,6 +614,7 @@ def _items_from_survey(survey: pd.DataFrame, default_lang: tuple[str, str], text
             it = _item_from_row(rec, typ, name, cols, texts, scales, scale_alias, skipped, todo)
             if it is None:
                 continue
+            expressions += [(rownum, key, it[key]) for key in ("relevant", "constraint") if it.get(key)]
             _add_construct(it, rec, constructs, texts.langs, todo)
             if group_stack and group_stack[-1]:
                 it["section"] = group_stack[-1]
@@ -565,6 +622,15 @@ def _items_from_survey(survey: pd.DataFrame, default_lang: tuple[str, str], text
     if skipped:
         todo.append("skipped (the workbench reads select_one, select_multiple, integer, decimal and text "
                     "questions): " + "; ".join(skipped))
+    kept = {it["name"] for it in items}
+    for rownum, key, expr in expressions:
+        for p in check_expression(expr, set(all_names)):
+            errors.append(f"{_where(survey, rownum, key)}: {p} in {expr[:120]!r}")
+        for ref in dict.fromkeys(re.findall(r"\$\{(?:last-saved#)?([^}]+)\}", expr)):
+            if ref in all_names and ref not in kept:
+                errors.append(f"{_where(survey, rownum, key)}: refers to ${{{ref}}}, a {all_names[ref] or 'untyped'} "
+                              "row the workbench does not import; remove the condition or make it refer to an "
+                              "imported question")
     return items
 
 

@@ -333,6 +333,7 @@ def check_expression(expr: str, names: set[str] | None = None) -> list[str]:
         shown = val.strip()
         if typ == "OTHER":
             out.append(f"character {shown!r} at position {pos + 1} is not part of an expression")
+            want_value = True  # it stands where an operator would: do not report its neighbours too
             continue
         if typ in ("PYXFORM_REF_START", "PYXFORM_REF_END"):
             out.append(f"malformed reference near position {pos + 1}: write ${{name}} with a question name")

@@ -198,14 +198,19 @@ def _parse_csv(path: Path, enc: str, sep: str, names: list[str], skip: int, type
     # skip_blank_lines=False: a blank line stays a row, so every row keeps its number in the file;
     # empty rows are then dropped and counted by the reader (a note, not a silent gap)
     kw = dict(sep=sep, encoding=enc, header=None, names=names, skiprows=skip, keep_default_na=False,
-              na_values=types.na_values, engine="c", on_bad_lines="error", skip_blank_lines=False)
+              na_values=types.na_values, engine="c", on_bad_lines="error", skip_blank_lines=False,
+              # index_col=False: a row with one field too many is an error, not a silent shift of
+              # every value one column to the right (pandas' guess of an index column)
+              index_col=False)
     try:
         with warnings.catch_warnings():
             # a mixed-type warning means text in a numeric item: the conversion reports it row by row
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            # with index_col=False pandas drops the fields of a too-long row and only warns
+            warnings.simplefilter("error", pd.errors.ParserWarning)
             try:
                 return pd.read_csv(path, dtype={**types.text, **types.fast}, **kw)
-            except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning):
                 raise
             except (ValueError, TypeError, OverflowError):
                 # a value that is not a whole number makes the typed parse refuse: read again with
@@ -216,7 +221,7 @@ def _parse_csv(path: Path, enc: str, sep: str, names: list[str], skip: int, type
         raise
     except pd.errors.EmptyDataError:
         problems.fatal("no data rows below the header", "export the responses again, with answers")
-    except (pd.errors.ParserError, ValueError) as err:
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as err:
         m = re.search(r"EOF inside string starting at row (\d+)", str(err))
         if m:
             _cut_in_quotes(path, enc, sep, int(m.group(1)) + 1, names, problems)
@@ -405,7 +410,11 @@ def _scan_sheet(path: Path, sheet: str | int | None) -> _SheetScan:
                 tag = el.tag.rsplit("}", 1)[-1]
                 if tag == "c":
                     f = el.find(f"{_NS_MAIN}f")
-                    if f is not None and el.find(f"{_NS_MAIN}v") is None and el.get("r"):
+                    v = el.find(f"{_NS_MAIN}v")
+                    # no <v>, or an empty one on a number cell (openpyxl writes <v/>); an empty
+                    # <v> on a text cell (t="str") is a formula whose result is "" and is fine
+                    unsaved = v is None or (not (v.text or "").strip() and el.get("t", "n") not in ("str", "s"))
+                    if f is not None and unsaved and el.get("r"):
                         r, c = _cell_ref(el.get("r"))
                         scan.formulas.append((r, c, f.text or ""))
                     el.clear()

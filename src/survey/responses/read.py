@@ -352,13 +352,13 @@ def _check_value_labels(raw: Raw, mapping: dict[str, str], inst: Instrument, pro
             how = "run the other way from"
         elif pairs and len(pairs) == len(wrong) and len({m - c for c, m in pairs}) == 1:
             d = pairs[0][1] - pairs[0][0]
-            how = f"are shifted by {-d:+d} from"
+            how = f"are shifted (the file's codes are {abs(d)} {'lower' if d > 0 else 'higher'}) from"
         else:
             how = "do not match"
         lang = inst.default_language
         said = "; ".join(f"{c} = {lab!r}" for c, lab, _ in wrong[:4])
         expected = "; ".join(f"{c} = {sc.label_of(c, lang)!r}" if sc.label_of(c, lang) is not None
-                             else f"{c} is not a code of the scale" for c, _, _ in wrong[:4])
+                             else f"no code {c}" for c, _, _ in wrong[:4])
         problem = (f"the file's value labels {how} scale {it.scale} of the instrument: the file says {said}, "
                    f"the instrument {expected}")
         if accept:
