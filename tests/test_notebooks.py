@@ -159,3 +159,39 @@ def test_report_notebooks_are_thin(path):
             f"{path.name}: hand-built HTML/Markdown; use survey.report's escaping helpers"
     body = sum(len(c.source.splitlines()) for c in code[1:])
     assert body <= 40, f"{path.name}: {body} lines of code besides the parameters"
+
+
+# English words an Indonesian report must not show, and Indonesian words an English one must not
+ENGLISH_WORDS = ["coef", "pvalue", "ci_low", "ci_high", "Intercept", "cluster-robust", "draws", "weights", "all",
+                 "pairwise", "Summary", "Methods", "respondents", "estimate", "wave", "sector"]
+INDONESIAN_WORDS = ["Ringkasan", "Metode", "Rerata", "Periode", "Gelombang", "responden", "Tanggal",
+                    "Diterbitkan", "Konstruk", "sampai", "Unsur"]
+
+
+def _visible_text(html: str) -> str:
+    import html as _h
+
+    html = re.sub(r"(?s)<(script|style)[^>]*>.*?</\1>", " ", html)
+    return _h.unescape(re.sub(r"(?s)<[^>]+>", " ", html))
+
+
+@pytest.mark.slow
+def test_reports_speak_their_language_and_open_with_a_summary(demo_run):
+    proc, out = demo_run
+    for rep in sorted(out.glob("*/report.html")):
+        name = rep.parent.name
+        if name.startswith("explore"):
+            continue  # the explorer's view is the widgets' own
+        html = rep.read_text()
+        lang = re.search(r'<html lang="(\w+)"', html).group(1)
+        text = _visible_text(html)
+        words = ENGLISH_WORDS if lang == "id" else INDONESIAN_WORDS
+        found = [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
+        assert not found, f"{name} ({lang}): {found}"
+        title = re.search(r"<title>(.*?)</title>", html).group(1)
+        assert name not in title, f"{name}: the page title is the report's slug"
+        assert 'class="survey-summary"' in html and 'class="survey-methods"' in html, name
+        # the summary comes right after the notice and the header
+        assert html.index('class="survey-summary"') < html.index("<table"), name
+        assert "No description has been provided" not in html, name
+        assert re.search(r"<h1>.*</h1>", html) and ("BKPSDM Kota Medan" in html), name
