@@ -1,13 +1,20 @@
 """Respondent bootstrap of the IKM for many groups at once.
 
-Groups are sorted by size and processed in chunks; each chunk is a padded array (groups x rows x 2k)
-of answers and validity flags; Poisson(1) frequencies (groups x replicates x rows) multiply it into
-replicate sums and valid counts per unsur (padding rows are zero), one batched matrix product per
-chunk.
+Rows are sorted by group, so a group's answers and validity flags are one contiguous block
+(rows x 2k). Replicate ``b`` of a group gives every respondent a Poisson(1) frequency; the
+replicate's sums and valid counts per unsur are one product ``F @ [X, V]`` (single precision: the
+frequencies, answers and sums are small integers, so the sums are exact).
 
-Each group draws its frequencies from its own random stream, derived from the seed and the group's
-key (``survey._random.rng(seed, unit, wave)``), so a unit's interval does not depend on which other
-groups are in the data: the city report and the unit's own report show the same interval.
+Random numbers: each group has its own stream, ``survey._random.rng(seed, *group_key)``, so a
+unit's interval does not depend on which other groups are in the data: the city report and the
+unit's own report show the same interval. A replicate takes ``ceil(rows / 8)`` raw 64-bit words of
+that stream (``bit_generator.random_raw``), read as bytes, one per respondent in row order; a
+byte gives the frequency through a table of Poisson(1) rounded to 1/256 (see below). Whole words
+per replicate: batches of replicates draw the same numbers as one block.
+
+Threading: groups are independent tasks on the usable cores with BLAS held to one thread
+(:mod:`survey._threads`), so a busy machine is never slower than one thread; the numbers do not
+depend on the threads.
 """
 from __future__ import annotations
 
@@ -17,17 +24,28 @@ import numpy as np
 from scipy import stats
 
 from .._random import rng
+from .._threads import map_blocks
 from .weights import group_weights
 
-# lookup table: a uniform 16-bit integer -> a Poisson(1) frequency (its quantile function)
-_POISSON_TABLE = np.searchsorted(
-    np.cumsum(stats.poisson.pmf(np.arange(20), 1.0)) * 65536, np.arange(65536) + 0.5).astype(np.float32)
-_BUDGET = 1 << 23  # frequencies per chunk (32 MB of float32)
+# Poisson(1) frequencies from 8-bit uniforms: P(0..5) = (95, 93, 47, 16, 4, 1) / 256, Poisson(1)'s
+# probabilities (0.368, 0.368, 0.184, 0.061, 0.015, 0.004) rounded to 1/256 so that the mean is
+# exactly 1 (variance 1.008). Two frequencies per table look-up: a 16-bit index (two uniforms)
+# gives both as one complex64, i.e. two float32 side by side, ready for the product.
+_P256 = np.array([95, 93, 47, 16, 4, 1])
+_BYTE_TABLE = np.repeat(np.arange(len(_P256)), _P256).astype(np.float32)
+_PAIR_TABLE = np.empty(65536, dtype=np.complex64)
+_PAIR_TABLE.real = _BYTE_TABLE[np.arange(65536) & 255]  # little-endian: the first byte is the low one
+_PAIR_TABLE.imag = _BYTE_TABLE[np.arange(65536) >> 8]
+# frequencies per batch of one group: small enough that a batch's uniforms, frequencies and their
+# float copy stay in the core's cache (a group larger than this draws in several batches)
+_BUDGET = 1 << 16
+_TASK_ROWS = 1 << 13  # rows of the groups handled by one task (a few hundred small groups)
 
 
 def bootstrap_ci(gcode: np.ndarray, X0: np.ndarray, V: np.ndarray, incl: np.ndarray,
                  base_w: str | dict[str, float], n: np.ndarray, n_boot: int, confidence: float,
-                 seed: int | None, keys: Sequence[tuple[Hashable, ...]]) -> tuple[np.ndarray, np.ndarray]:
+                 seed: int | None, keys: Sequence[tuple[Hashable, ...]],
+                 workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval (lower, upper) of the IKM per group; NaN for groups under 2 respondents."""
     G = incl.shape[0]
     lo, hi = np.full(G, np.nan), np.full(G, np.nan)
@@ -38,51 +56,47 @@ def bootstrap_ci(gcode: np.ndarray, X0: np.ndarray, V: np.ndarray, incl: np.ndar
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     XV = np.concatenate([X0, V], axis=1).astype(np.float32)[order]
     a = (1 - confidence) / 2
-    groups = [g for g in np.argsort(sizes, kind="stable") if n[g] >= 2 and incl[g].any()]
-    for chunk in _chunks(groups, sizes, n_boot):
-        val = _chunk_replicates(chunk, sizes, starts, XV, incl, base_w, n_boot, seed, keys)
-        q = np.nanquantile(val, [a, 1 - a], axis=1)
-        lo[chunk], hi[chunk] = q[0], q[1]
+    groups = [g for g in range(G) if n[g] >= 2 and incl[g].any()]
+    tasks, cur, rows = [], [], 0
+    for g in groups:  # consecutive groups into tasks of about _TASK_ROWS rows
+        cur.append(g)
+        rows += int(sizes[g])
+        if rows >= _TASK_ROWS:
+            tasks.append(cur)
+            cur, rows = [], 0
+    if cur:
+        tasks.append(cur)
+
+    def work(task: list[int]) -> tuple[list[int], np.ndarray]:
+        rep = np.stack([_group_sums(XV[starts[g]:starts[g] + sizes[g]], n_boot, rng(seed, *keys[g]))
+                        for g in task])
+        val = _replicate_ikm(rep, incl[task], base_w)
+        # a replicate without any valid answer has no IKM (NaN); nanquantile only then (it is slower)
+        quantile = np.nanquantile if np.isnan(val).any() else np.quantile
+        return task, quantile(val, [a, 1 - a], axis=1)
+
+    for task, q in map_blocks(work, tasks, workers):
+        lo[task], hi[task] = q[0], q[1]
     return lo, hi
 
 
-def _chunks(groups: list[int], sizes: np.ndarray, n_boot: int) -> list[np.ndarray]:
-    """Consecutive groups (sorted by size) whose frequencies fit the budget; a larger group alone."""
-    out, i = [], 0
-    while i < len(groups):
-        j = i
-        while j < len(groups) and (j - i + 1) * n_boot * max(sizes[groups[j]], 1) <= _BUDGET:
-            j += 1
-        j = max(j, i + 1)
-        out.append(np.asarray(groups[i:j]))
-        i = j
-    return out
+def poisson_frequencies(stream: np.random.Generator, n_rep: int, rows: int) -> np.ndarray:
+    """The next ``n_rep`` replicates' frequencies for ``rows`` respondents (float32, n_rep x rows):
+    per replicate ``ceil(rows / 8)`` raw 64-bit words, read as bytes in memory order, one byte per
+    respondent, each mapped through the table above."""
+    words = -(-rows // 8)
+    pairs = stream.bit_generator.random_raw(n_rep * words).view(np.uint16)
+    return np.take(_PAIR_TABLE, pairs).view(np.float32).reshape(n_rep, 8 * words)[:, :rows]
 
 
-def _chunk_replicates(ch: np.ndarray, sizes: np.ndarray, starts: np.ndarray, XV: np.ndarray, incl: np.ndarray,
-                      base_w: str | dict[str, float], n_boot: int, seed: int | None,
-                      keys: Sequence[tuple[Hashable, ...]]) -> np.ndarray:
-    """IKM of every replicate of the chunk's groups (groups x n_boot)."""
-    m = int(sizes[ch[-1]])
-    # padded (groups x rows x 2k) block by one gather; rows past a group's size are zero
-    pos = np.arange(m)
-    inside = pos[None, :] < sizes[ch][:, None]
-    pad = XV[np.where(inside, starts[ch][:, None] + pos[None, :], 0)] * inside[..., None]
-    # Several groups share a chunk only when all their replicates fit at once (per_batch >= n_boot);
-    # a group larger than the budget (e.g. the whole city as one group) is alone and draws its
-    # replicates in batches sized by its own row count. Either way a group's draws depend only on
-    # its own key and size.
-    per_batch = max(1, _BUDGET // (len(ch) * max(m, 1)))
-    streams = [rng(seed, *keys[g]) for g in ch]
-    vals = []
-    for b0 in range(0, n_boot, per_batch):
-        nb = min(per_batch, n_boot - b0)
-        u = np.zeros((len(ch), nb, m), dtype=np.uint16)
-        for k, g in enumerate(ch):
-            u[k, :, :sizes[g]] = streams[k].integers(0, 65536, size=(nb, int(sizes[g])), dtype=np.uint16)
-        rep = np.matmul(_POISSON_TABLE[u], pad)                       # chunk x B x 2k
-        vals.append(_replicate_ikm(rep, incl[ch], base_w))
-    return np.concatenate(vals, axis=1)
+def _group_sums(xv: np.ndarray, n_boot: int, stream: np.random.Generator) -> np.ndarray:
+    """Sums and valid counts per unsur of every replicate of one group (n_boot x 2k); ``xv`` is the
+    group's rows x [answers, valid]."""
+    m = xv.shape[0]
+    per_batch = max(1, _BUDGET // max(m, 1))
+    reps = [poisson_frequencies(stream, min(per_batch, n_boot - b0), m) @ xv
+            for b0 in range(0, n_boot, per_batch)]
+    return reps[0] if len(reps) == 1 else np.concatenate(reps)
 
 
 def _replicate_ikm(rep: np.ndarray, incl: np.ndarray, base_w: str | dict[str, float]) -> np.ndarray:
@@ -90,6 +104,10 @@ def _replicate_ikm(rep: np.ndarray, incl: np.ndarray, base_w: str | dict[str, fl
     k = incl.shape[-1]
     Sb, Nb = rep[..., :k].astype(float), rep[..., k:].astype(float)
     inc = incl[:, None, :] & (Nb > 0.5)
+    if inc.all():
+        # the common case: every unsur answered in every replicate, one weight vector for all
+        # (the same products and sums as below, so a group's numbers do not depend on its task)
+        return np.sum((Sb / Nb) * group_weights(np.ones(k, dtype=bool), base_w), axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         nrr = np.where(inc, Sb / np.where(Nb > 0.5, Nb, 1), 0.0)
     wts = group_weights(inc, base_w)
