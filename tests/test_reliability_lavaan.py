@@ -357,3 +357,26 @@ def test_ordered_options_are_checked(bfi_cn):
         rel.cfa(bfi_cn, BFI_MODEL, ordered=["X1"])
     with pytest.raises(ParameterError, match="mixing"):
         rel.cfa(bfi_cn, BFI_MODEL, ordered=["C1"])
+
+
+# R: fc <- cfa(BFI_MODEL, b, ordered = items, group = "gender")     (WLSMV, delta parameterisation)
+#    fm <- ... group.equal = "loadings"; fs <- ... group.equal = c("loadings", "thresholds")
+#    fitMeasures(f, c("chisq", "df", "chisq.scaled", "chisq.scaling.factor", "cfi", "cfi.scaled",
+#                     "rmsea", "rmsea.scaled", "srmr"))
+#    lavTestLRT(fc, fm, fs)    (method "satorra.2000", scaled and shifted)
+
+def test_ordinal_invariance_matches_lavaan(bfi_cn):
+    r = rel.invariance(bfi_cn, BFI_MODEL, group="gender", ordered=BFI_ITEMS)
+    t = r.table
+    assert r.estimator == "WLSMV" and list(t.index) == ["configural", "metric", "scalar"]
+    assert list(t.df) == [68, 76, 114] and r.cfi_column == "cfi_scaled"
+    chisq_close(t.chisq, [1268.60673744920, 1280.11297915662, 1549.35187543060])
+    chisq_close(t.chisq_scaled, [1517.78805914808, 1404.59789567484, 1738.04950269050])
+    close(t.chisq_scaling_factor, [0.845397794782103, 0.923954956499614, 0.906239501372769])
+    close(t.cfi, [0.960412117081225, 0.960296504964561, 0.952671811493816])
+    close(t.cfi_scaled, [0.918784689939857, 0.925573611010502, 0.909022782273752])
+    close(t.rmsea_scaled, [0.127695900218916, 0.115629629800765, 0.104382178611278])
+    close(t.srmr, [0.0818728028196519, 0.0821797783454584, 0.0821126254007677])
+    chisq_close(t.delta_chisq.iloc[1:], [9.4992779555576, 344.0891614559060])
+    close(t.delta_pvalue["metric"], 3.01941378187172e-01, 1e-5)
+    assert set(t.test.iloc[1:]) == {"satorra.2000"} and list(t.delta_df.iloc[1:]) == [8, 38]

@@ -213,27 +213,43 @@ class _Model:
         self.p = p
 
     def sigma(self, x: np.ndarray, g: int) -> np.ndarray:
+        """(thresholds, correlations) of the latent responses: with scale factors delta,
+        ``tau* = delta (tau - mu)`` and ``rho*_ij = delta_i delta_j Sigma_ij``."""
         imp = self.spec.implied(x, g)
-        mt = imp
+        dl = imp["delta"][:, 0]
         tau = np.zeros(self.ss[g].ntau)
-        # thresholds of the latent response: tau - nu - lambda A alpha (nu is 0 for ordered items)
-        shift = imp["mu"]
+        mu = imp["mu"]
         for e in self.spec.by_group[g]:
             if e.mat == "tau":
-                tau[self.tau_pos[g][(e.i, e.j)]] = (x[e.free] if e.free >= 0 else e.value) - shift[e.i]
-        r = imp["sigma"][self.rows]
-        return np.r_[tau, r]
+                tau[self.tau_pos[g][(e.i, e.j)]] = dl[e.i] * ((x[e.free] if e.free >= 0 else e.value) - mu[e.i])
+        i, j = self.rows
+        return np.r_[tau, dl[i] * dl[j] * imp["sigma"][i, j]]
 
     def delta(self, x: np.ndarray, g: int) -> np.ndarray:
-        ds, dm = self.spec.jacobian(x, g)
+        imp = self.spec.implied(x, g)
+        ds, dm = self.spec.jacobian(x, g, imp)
+        dl = imp["delta"][:, 0]
         nt = self.ss[g].ntau
+        i, j = self.rows
         d = np.zeros((nt + len(self.pairs), self.spec.npar))
-        d[nt:] = ds[:, self.rows[0], self.rows[1]].T
-        for (i, t), pos in self.tau_pos[g].items():
-            d[pos] -= dm[:, i]
+        d[nt:] = (ds[:, i, j] * (dl[i] * dl[j])).T
+        taus = {}
+        for e in self.spec.by_group[g]:
+            if e.mat == "tau":
+                taus[(e.i, e.j)] = x[e.free] if e.free >= 0 else e.value
+        for (it, t), pos in self.tau_pos[g].items():
+            d[pos] -= dl[it] * dm[:, it]
         for e in self.spec.free_by_group[g]:
             if e.mat == "tau":
-                d[self.tau_pos[g][(e.i, e.j)], e.free] += 1.0
+                d[self.tau_pos[g][(e.i, e.j)], e.free] += dl[e.i]
+            elif e.mat == "delta":
+                k = e.i
+                for (it, t), pos in self.tau_pos[g].items():
+                    if it == k:
+                        d[pos, e.free] += taus[(it, t)] - imp["mu"][it]
+                sel_i, sel_j = i == k, j == k
+                d[nt + np.flatnonzero(sel_i), e.free] += dl[j[sel_i]] * imp["sigma"][k, j[sel_i]]
+                d[nt + np.flatnonzero(sel_j), e.free] += dl[i[sel_j]] * imp["sigma"][i[sel_j], k]
         return d
 
 
@@ -248,9 +264,6 @@ def fit_ordinal(model: CFAModel, groups: list[np.ndarray], estimator: str, *, st
     levels = [np.unique(x_all[:, j]) for j in range(len(items))]
     ncat = [len(v) for v in levels]
     G = len(groups)
-    if G > 1:
-        raise ParameterError("cfa: ordered items with group= (and ordinal invariance) are not available in this "
-                             "version; fit each group separately or treat the items as continuous (MLR)")
     ords = {it: ncat[j] - 1 for j, it in enumerate(items)}
     spec = Spec(model, G, meanstructure=True, std_lv=std_lv, group_equal=group_equal, group_partial=group_partial,
                 ordinal=ords)
@@ -258,10 +271,11 @@ def fit_ordinal(model: CFAModel, groups: list[np.ndarray], estimator: str, *, st
     spec.tau_start = [[list(s.tau[j]) for j in range(len(items))] for s in sst]
     mdl = _Model(spec, sst)
     n_rows = sum(len(xg) for xg in groups)
-    # lavaan counts N - 1 per group for the categorical statistics, standard errors and RMSEA
-    ns = np.array([len(xg) - 1 for xg in groups], dtype=float)
-    n = ns.sum()
-    w = ns / n
+    # lavaan weights the groups by N_g / N, and counts N - 1 for the categorical statistics,
+    # standard errors and RMSEA
+    w = np.array([len(xg) for xg in groups], dtype=float) / n_rows
+    ns = np.array([len(xg) - 1 for xg in groups], dtype=float)  # chisq = sum_g (N_g - 1) F_g
+    n = float(ns.sum())
     wv = [1.0 / np.diag(s.gamma) for s in sst]  # DWLS weights: the diagonal of Gamma, inverted
     x = _start_values(spec, [s.cor for s in sst], [np.zeros(spec.p) for _ in sst])
 
@@ -297,8 +311,8 @@ def fit_ordinal(model: CFAModel, groups: list[np.ndarray], estimator: str, *, st
         if np.max(np.abs(jtr)) < 1e-12 or (abs(f_old - f) < 1e-16 and np.max(np.abs(t * step)) < 1e-10):
             converged = True
             break
-    # lavaan's DWLS statistic: N times the weighted sum of squares
-    chisq = float(n * f)
+    # lavaan's DWLS statistic: (N_g - 1) times each group's weighted sum of squares
+    chisq = float(sum(ns[g] * np.sum(wv[g] * (sst[g].s - mdl.sigma(x, g)) ** 2) for g in range(G)))
     ndat = sum(s.ntau + len(s.pairs) for s in sst)
     df = ndat - spec.npar
     # expected information Delta' W Delta and the sandwich pieces
@@ -315,16 +329,16 @@ def fit_ordinal(model: CFAModel, groups: list[np.ndarray], estimator: str, *, st
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
 
     def ug_traces(dlist, ainv):
-        tr1 = tr2 = 0.0
-        ug_all = []
-        for g in range(G):
-            wd = wv[g][:, None] * dlist[g]
-            u = np.diag(wv[g]) - w[g] * wd @ ainv @ wd.T
-            ug = u @ sst[g].gamma
-            ug_all.append(ug)
-            tr1 += np.trace(ug)
-            tr2 += np.sum(ug * ug.T)
-        return tr1, tr2
+        """tr(U Gamma) and tr((U Gamma)^2) over all groups at once (lavaan's approach):
+        V = bdiag(f_g W_g), Gamma = bdiag(Gamma_g / f_g), U = V - V D (D'VD)^-1 D' V."""
+        from scipy.linalg import block_diag
+
+        v = block_diag(*[w[g] * np.diag(wv[g]) for g in range(G)])
+        gam = block_diag(*[sst[g].gamma / w[g] for g in range(G)])
+        dall = np.vstack(dlist)
+        vd = v @ dall
+        ug = (v - vd @ ainv @ vd.T) @ gam
+        return float(np.trace(ug)), float(np.sum(ug * ug.T))
 
     # independence baseline: thresholds reproduced exactly, correlations zero
     chisq_b = float(sum(ns[g] * np.sum(wv[g][sst[g].ntau:] * sst[g].s[sst[g].ntau:] ** 2) for g in range(G)))
@@ -335,10 +349,13 @@ def fit_ordinal(model: CFAModel, groups: list[np.ndarray], estimator: str, *, st
         sa = np.sqrt(df / tr2)
         shift = df - sa * tr1
         xs = sa * chisq + shift
-        db = []
+        # the baseline's parameters are each group's own thresholds
+        nts = [s_.ntau for s_ in sst]
+        db, col = [], 0
         for g in range(G):
-            d0 = np.zeros((sst[g].ntau + len(sst[g].pairs), sst[g].ntau))
-            d0[:sst[g].ntau] = np.eye(sst[g].ntau)
+            d0 = np.zeros((sst[g].ntau + len(sst[g].pairs), sum(nts)))
+            d0[:nts[g], col:col + nts[g]] = np.eye(nts[g])
+            col += nts[g]
             db.append(d0)
         a0 = sum(w[g] * db[g].T @ (wv[g][:, None] * db[g]) for g in range(G))
         t1b, t2b = ug_traces(db, np.linalg.inv(a0))
@@ -367,10 +384,41 @@ def fit_ordinal(model: CFAModel, groups: list[np.ndarray], estimator: str, *, st
     for g in range(G):
         imp = spec.implied(x, g)
         imps.append(imp)
-        res = sst[g].cor - imp["sigma"]
+        model_cor = np.eye(spec.p)
+        model_cor[mdl.rows] = model_cor[mdl.rows[::-1]] = mdl.sigma(x, g)[sst[g].ntau:]
+        res = sst[g].cor - model_cor
         srmr += w[g] * np.sqrt(np.mean(res[np.tril_indices(spec.p)] ** 2))
     out.update({"srmr": srmr, "npar": spec.npar, "n_obs": int(n_rows)})
     thresholds = pd.DataFrame([{"item": items[j], "threshold": f"t{t + 1}", "sample": sst[0].tau[j][t]}
                                for j in range(len(items)) for t in range(ncat[j] - 1)])
     return dict(spec=spec, x=x, se=se, fit=pd.Series(out, dtype=object), imps=imps, ns=ns, converged=converged,
-                thresholds=thresholds, levels=levels)
+                thresholds=thresholds, levels=levels,
+                wls=dict(deltas=deltas, info=a, weights=wv, gammas=[s_.gamma for s_ in sst], fg=w))
+
+
+def satorra2000(m1: dict, m0: dict, t1: float, t0: float, df1: int, df0: int) -> tuple[float, float]:
+    """lavaan's ``lav_test_diff_Satorra2000`` (scaled and shifted, ``A.method = "delta"``): the
+    difference test of a restricted model m0 against m1 for WLSMV. The constraints are found
+    from the Jacobians (``H = Delta1^+ Delta0``, A its orthogonal complement); with
+    ``P = (Delta1' V Delta1)^-1``, ``U = V Delta1 P A'(A P A')^-1 A P Delta1' V``:
+    ``T = a (T0 - T1) + b``, ``a = sqrt(m / tr((U Gamma)^2))``, ``b = m - a tr(U Gamma)``.
+    Returns (T, df)."""
+    from scipy.linalg import block_diag
+
+    m = df0 - df1
+    d1 = np.vstack(m1["deltas"])
+    d0 = np.vstack(m0["deltas"])
+    h = np.linalg.pinv(d1) @ d0
+    q, r = np.linalg.qr(h, mode="complete")
+    rank = int(np.sum(np.abs(np.diag(r)) > 1e-8 * max(1.0, np.abs(np.diag(r)).max())))
+    a = q[:, rank:].T
+    p_inv = np.linalg.inv(m1["info"])
+    apa = a @ p_inv @ a.T
+    paap = p_inv @ a.T @ np.linalg.pinv(apa) @ a @ p_inv
+    fg = m1["fg"]
+    v = block_diag(*[fg[g] * np.diag(w_) for g, w_ in enumerate(m1["weights"])])
+    gam = block_diag(*[gm / fg[g] for g, gm in enumerate(m1["gammas"])])
+    ug = v @ d1 @ paap @ d1.T @ v @ gam
+    tr1, tr2 = float(np.trace(ug)), float(np.sum(ug * ug.T))
+    sa = np.sqrt(m / tr2)
+    return float((t0 - t1) * sa + (m - sa * tr1)), float(m)

@@ -128,6 +128,11 @@ class Spec:
                     auto = fk not in endo and fl not in endo
                     if user or auto:
                         add("psi", k, l, fl, "~~", fk, g, "lv.covariances", True, 0.0)
+            for i, v in enumerate(self.ov):
+                if v in self.ordinal:
+                    # lavaan's scale factors (~*~, delta parameterisation): 1 in the first group,
+                    # free in the others once thresholds are held equal
+                    add("delta", i, 0, v, "~*~", v, g, "delta", g > 0 and "thresholds" in self.group_equal, 1.0)
             if meanstructure:
                 for i, v in enumerate(self.ov):
                     ordv = v in self.ordinal
@@ -164,7 +169,7 @@ class Spec:
         p, m = self.p, self.m
         mats = {"lambda": np.zeros((p, m)), "theta": np.zeros((p, p)), "psi": np.zeros((m, m)),
                 "beta": np.zeros((m, m)), "nu": np.zeros((p, 1)), "alpha": np.zeros((m, 1)),
-                "tau": np.zeros((p, max([0, *self.ordinal.values()])))}
+                "tau": np.zeros((p, max([0, *self.ordinal.values()]))), "delta": np.ones((p, 1))}
         for e in self.by_group[g]:
             v = x[e.free] if e.free >= 0 else e.value
             mats[e.mat][e.i, e.j] = v

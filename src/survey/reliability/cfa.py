@@ -151,6 +151,8 @@ def _start_values(spec: Spec, S: list, M: list) -> np.ndarray:
                 put(e, M[g][e.i])
             elif e.mat == "tau":
                 put(e, spec.tau_start[g][e.i][e.j])
+            elif e.mat == "delta":
+                put(e, 1.0)
     return x
 
 
@@ -532,8 +534,9 @@ def cfa(data: pd.DataFrame, model: str, *, ordered: Sequence[str] | bool | None 
       ``chisq_scaled = chisq / c + shift`` (Asparouhov & Muthen 2010; ``chisq_scaling_factor``
       c, ``chisq_shift``), with ``cfi_scaled``, ``tli_scaled``, ``rmsea_scaled`` from it; the
       ``srmr`` of ordered data is lavaan's (``srmr_bentler_nomean``: residual polychoric
-      correlations only). ``thresholds`` lists the sample thresholds. Ordered items with
-      ``group=`` are not available yet.
+      correlations only). ``thresholds`` lists the sample thresholds (of the first group).
+      With ``group=``, each group has its own sample statistics, groups weigh ``N_g / N`` in
+      the fit and ``chisq = sum_g (N_g - 1) F_g``, as lavaan.
 
     Fit measures (``fit``, one spelling: lavaan's names with ``_`` for ``.``): ``chisq``,
     ``df``, ``pvalue``, ``baseline_chisq``, ``baseline_df``, ``cfi``, ``tli``, ``rmsea`` with

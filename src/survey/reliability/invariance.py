@@ -44,18 +44,24 @@ class InvarianceResult(Result):
     n_obs: int
 
 
-def _difference(prev: pd.Series, cur: pd.Series, estimator: str) -> tuple[float, float, float, str]:
+def _difference(prev: pd.Series, cur: pd.Series, estimator: str, prev_fit: dict | None = None,
+                cur_fit: dict | None = None) -> tuple[float, float, float, str]:
     """lavTestLRT's difference test of ``cur`` (more restricted) against ``prev``: the plain
-    chi-square difference for ML; for MLR Satorra & Bentler's (2001) scaled difference
-    ``(T0 - T1) / cd``, ``cd = (df0 c0 - df1 c1) / (df0 - df1)``; for DWLS the plain difference
-    of the DWLS statistics, for WLSMV the same scaled difference (lavaan uses Satorra's 2000
-    method there; see the notes in :func:`invariance`)."""
+    chi-square difference for ML and DWLS; for MLR Satorra & Bentler's (2001) scaled difference
+    ``(T0 - T1) / cd``, ``cd = (df0 c0 - df1 c1) / (df0 - df1)``; for WLSMV Satorra's (2000)
+    scaled and shifted difference (lavaan's ``satorra.2000``)."""
     ddf = float(cur.df - prev.df)
     dchi = float(cur.chisq - prev.chisq)
     if ddf <= 0:
         return dchi, ddf, np.nan, "none"
     if estimator in ("ML", "DWLS"):
         return dchi, ddf, float(stats.chi2.sf(dchi, ddf)), "chisq difference"
+    if estimator == "WLSMV":
+        from ._ordinal import satorra2000
+
+        t, ddf = satorra2000(prev_fit["wls"], cur_fit["wls"], float(prev.chisq), float(cur.chisq), int(prev.df),
+                             int(cur.df))
+        return t, ddf, float(stats.chi2.sf(t, ddf)), "satorra.2000"
     c0, c1 = float(cur.chisq_scaling_factor), float(prev.chisq_scaling_factor)
     cd = (cur.df * c0 - prev.df * c1) / ddf
     t = dchi / cd
@@ -86,8 +92,13 @@ def invariance(data: pd.DataFrame, model: str, group: str, ordered: Sequence[str
 
     ``estimator`` as :func:`~survey.reliability.cfa` ("ML" by default for continuous items,
     "WLSMV" when ``ordered`` is given). The difference test is lavTestLRT's: the chi-square
-    difference for ML, Satorra & Bentler's (2001) scaled difference for MLR (``(T0 - T1) / cd``
-    with ``cd = (df0 c0 - df1 c1)/(df0 - df1)``).
+    difference for ML (and DWLS), Satorra & Bentler's (2001) scaled difference for MLR
+    (``(T0 - T1) / cd`` with ``cd = (df0 c0 - df1 c1)/(df0 - df1)``), Satorra's (2000) scaled and
+    shifted difference for WLSMV (lavaan's ``satorra.2000``). For ordered items the scalar level
+    holds the thresholds equal and frees the latent means and the scale factors (``~*~``) after
+    the first group, as lavaan's delta parameterisation does; residual variances are not
+    parameters there, so the strict level equals the scalar one (lavaan gives the same fit) and
+    is left out unless asked for in ``levels``.
 
     ``table`` has one row per level: ``chisq``, ``df``, ``pvalue`` (and ``chisq_scaled``,
     ``chisq_scaling_factor`` for robust estimators), ``cfi``, ``tli``, ``rmsea``, ``srmr``
@@ -125,6 +136,7 @@ def invariance(data: pd.DataFrame, model: str, group: str, ordered: Sequence[str
     """
     data, model = _resolve_args(data, model, "invariance")
     spec_model = parse_model(model)
+    levels_given = levels is not LEVELS
     levels = [check_choice("levels", lv, LEVELS) for lv in levels]
     if not levels or levels[0] != "configural" or levels != [lv for lv in LEVELS if lv in levels]:
         raise ParameterError(f"invariance: levels must start with 'configural' and keep the order {', '.join(LEVELS)}; "
@@ -137,6 +149,8 @@ def invariance(data: pd.DataFrame, model: str, group: str, ordered: Sequence[str
         raise ParameterError(f"invariance: estimator={estimator!r} does not fit "
                              f"{'ordered' if ordinal else 'continuous'} items; use "
                              f"{'DWLS or WLSMV' if ordinal else 'ML or MLR'}")
+    if ordinal and not levels_given and "strict" in levels:
+        levels = [lv for lv in levels if lv != "strict"]
     if group is None:
         raise ParameterError("invariance: give group=, the column that splits the respondents")
     groups, labels, _ = _groups(data, spec_model.items, group, keys)
@@ -158,7 +172,7 @@ def invariance(data: pd.DataFrame, model: str, group: str, ordered: Sequence[str
     cols = ["chisq", "df", "pvalue"] + (["chisq_scaled", "chisq_scaling_factor"] if robust else []) + \
         ["cfi", "tli", "rmsea", "srmr"] + ([cfi_col, rmsea_col] if robust else []) + \
         (["aic", "bic"] if estimator in ("ML", "MLR") else [])
-    recs, prev, prev_holds = [], None, True
+    recs, prev, prev_fit, prev_holds = [], None, None, True
     for lv in levels:
         f = fits[lv]["fit"]
         rec = {"level": lv, **{c: f.get(c, np.nan) for c in dict.fromkeys(cols)}}
@@ -167,14 +181,14 @@ def invariance(data: pd.DataFrame, model: str, group: str, ordered: Sequence[str
             rec.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan, test="", delta_cfi=np.nan,
                        verdict="holds" if ok else "does not hold")
         else:
-            t, ddf, pv, name = _difference(prev, f, estimator)
+            t, ddf, pv, name = _difference(prev, f, estimator, prev_fit, fits[lv])
             dcfi = float(f[cfi_col] - prev[cfi_col])
             ok = bool(dcfi >= -DELTA_CFI and (not np.isfinite(pv) or pv >= 0.05))
             verdict = ("holds" if ok else "does not hold") if prev_holds else "not reached"
             rec.update(delta_chisq=t, delta_df=ddf, delta_pvalue=pv, test=name, delta_cfi=dcfi, verdict=verdict)
         prev_holds = prev_holds and rec["verdict"] == "holds"
         recs.append(rec)
-        prev = f
+        prev, prev_fit = f, fits[lv]
     table = pd.DataFrame(recs).set_index("level")
     notes = [f"invariance: the {lv} model did not fully converge" for lv in levels if not fits[lv]["converged"]]
     _warn(notes)
