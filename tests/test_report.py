@@ -74,3 +74,46 @@ def test_bad_digits_and_pvalues():
         report.format_number(1.0, "id", -1)
     with pytest.raises(ParameterError):
         report.format_pvalue(1.5, "id")
+
+
+def test_localize_figure_covers_heatmaps_colour_bars_and_bar_labels():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import seaborn as sns
+
+    fig, (ax1, ax2) = plt.subplots(1, 2)
+    sns.heatmap(np.array([[71.25, 80.5], [1.5, 2.25]]), annot=True, fmt=".2f", ax=ax1)
+    bars = ax2.bar(["a", "b"], [1234.5, 0.25])
+    ax2.bar_label(bars, fmt="%.1f")
+    report.localize_figure(fig, "id")
+    fig.canvas.draw()
+    texts = [t.get_text() for t in ax1.texts] + [t.get_text() for t in ax2.texts]
+    assert texts[:4] == ["71,25", "80,50", "1,50", "2,25"]
+    assert "1.234,5" in texts and "0,2" in texts
+    cbar = fig.axes[-1]
+    ticks = [t.get_text() for t in cbar.get_yticklabels() if t.get_text()]
+    assert ticks and all("." not in t for t in ticks)
+    plt.close(fig)
+
+
+def test_table_escapes_and_formats_and_suppresses():
+    import pandas as pd
+
+    df = pd.DataFrame({"Unit": ["<script>x</script>", "B"], "n": [40, 2], "IKM": [69.125, 80.0]})
+    html = report.table(df, "id", caption="<b>c</b>", min_cell=5, count="n").html
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;c&lt;/b&gt;" in html
+    assert "69,13" in html and "80,00" not in html  # the row of 2 respondents is blanked
+    assert "kurang dari 5 responden" in html
+
+
+def test_header_carries_language_and_title_for_the_template():
+    h = report.header("Judul", "id", period="2026-S1", agency="BKPSDM Kota Medan", date="2026-12-01")
+    bundle = h._repr_mimebundle_()
+    assert bundle["application/vnd.survey.report+json"]["lang"] == "id"
+    assert bundle["application/vnd.survey.report+json"]["title"] == "Judul · 2026-S1"
+    assert "BKPSDM Kota Medan" in bundle["text/html"] and "1 Desember 2026" in bundle["text/html"]
+    with pytest.raises(ParameterError):
+        report.figure(None, "id", alt="")
