@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from .._checks import (DEFAULT_SEED, as_list, check_choice, check_confidence, check_lang, check_positive_int,
                        renamed, require_columns)
@@ -147,9 +148,15 @@ def ikm(data: pd.DataFrame, by: str | Sequence[str] | None = None, regime: str =
     var = n/(n-1) sum_r IF_r^2 with IF_r = sum_i w_i (x_ri - NRR_i) / n_i over the unsur r answered;
     with complete answers this is var(respondent score)/n. The bootstrap resamples respondents
     within each group with Poisson(1) frequencies (Hanley & MacGibbon 2006, Comput. Methods Programs
-    Biomed. 83:57-62), which approximates the multinomial bootstrap and lets all groups be drawn in
-    one vectorised pass; the IKM is a ratio of sums, so the varying resample size cancels to first
-    order. Groups with fewer than 2 respondents get no interval.
+    Biomed. 83:57-62; probabilities rounded to 1/256, mean exactly 1), which approximates the
+    multinomial bootstrap and makes a replicate's sums one matrix product; the IKM is a ratio of
+    sums, so the varying resample size cancels to first order. Groups with fewer than 2 respondents
+    get no interval. A replicate in which an unsur drew no valid answer uses the group's other unsur
+    (weights renormalised, as above).
+
+    Threading: groups are resampled as independent tasks on the cores this process may use, with
+    BLAS held to one thread (threadpoolctl), so a busy machine is never slower than one thread; the
+    numbers do not depend on the number of threads.
 
     References
     ----------
@@ -171,7 +178,7 @@ def ikm(data: pd.DataFrame, by: str | Sequence[str] | None = None, regime: str =
     confidence = renamed("ikm", "conf", conf, "confidence", confidence, 0.95)
     weighting = renamed("ikm", "weights", weights, "weighting", weighting, "exact")
     regime = _check_arguments(data, regime, ci, confidence, n_boot, lang)
-    unsur = unsur_table(regime, instrument)
+    unsur = _unsur(regime, instrument)
     codes = list(unsur.index)
     colmap = resolve_columns(data, unsur, columns)
     base_w = base_weights(weighting, codes)
@@ -206,6 +213,19 @@ def _check_arguments(data: pd.DataFrame, regime: str, ci: str | None, confidence
     return str(regime)
 
 
+@functools.lru_cache(maxsize=8)
+def _builtin_unsur(regime: str) -> pd.DataFrame:
+    return unsur_table(regime, None)
+
+
+def _unsur(regime: str, instrument: str | Instrument | None) -> pd.DataFrame:
+    """The unsur table; the built-in instrument's is read once per process (parsing its YAML took
+    longer than computing the IKM of a city), a given instrument every time (it may be edited)."""
+    if instrument is None:
+        return _builtin_unsur(str(regime)).copy()
+    return unsur_table(regime, instrument)
+
+
 def _group_codes(data: pd.DataFrame, by_cols: tuple[str, ...]) -> tuple[np.ndarray, pd.Index]:
     """Group number of every row (groups sorted by their keys) and the groups' index."""
     if not by_cols:
@@ -215,13 +235,20 @@ def _group_codes(data: pd.DataFrame, by_cols: tuple[str, ...]) -> tuple[np.ndarr
 
 
 def _estimate(X: np.ndarray, gcode: np.ndarray, G: int, base_w: str | dict[str, float]) -> _Estimate:
-    """NRR, IKM and its delta-method SE for every group, with bincount sums (no loop over groups)."""
+    """NRR, IKM and its delta-method SE for every group: group sums as one product with a sparse
+    row-to-group indicator (one pass over the rows, no loop over groups or unsur)."""
     k = X.shape[1]
     V = np.isfinite(X)
     X0 = np.where(V, X, 0.0)
-    S = np.column_stack([np.bincount(gcode, weights=X0[:, j], minlength=G) for j in range(k)]) if G else np.zeros((0, k))
-    N = np.column_stack([np.bincount(gcode, weights=V[:, j], minlength=G) for j in range(k)]) if G else np.zeros((0, k))
-    n = np.bincount(gcode, weights=V.any(axis=1), minlength=G).astype(int)
+    if not G:
+        empty = np.zeros((0, k))
+        return _Estimate(S=empty, N=empty, n=np.zeros(0, dtype=int), nrr=empty, incl=empty.astype(bool), W=empty,
+                         value=np.zeros(0), se=np.zeros(0))
+    nrow = len(gcode)
+    to_group = sparse.csr_matrix((np.ones(nrow), (gcode, np.arange(nrow))), shape=(G, nrow))
+    sums = to_group @ np.column_stack([X0, V, V.any(axis=1)])
+    S, N = sums[:, :k], sums[:, k:2 * k]
+    n = np.rint(sums[:, -1]).astype(int)
     with np.errstate(divide="ignore", invalid="ignore"):
         nrr = np.where(N > 0, S / np.where(N > 0, N, 1), np.nan)
     incl = N > 0
@@ -231,7 +258,7 @@ def _estimate(X: np.ndarray, gcode: np.ndarray, G: int, base_w: str | dict[str, 
     with np.errstate(divide="ignore", invalid="ignore"):
         coef = np.where(incl, W / np.where(N > 0, N, 1), 0.0)            # G x k
     IF = np.sum(np.where(V, (X0 - nrr[gcode]) * coef[gcode], 0.0), axis=1)
-    ss = np.bincount(gcode, weights=IF * IF, minlength=G)
+    ss = to_group @ (IF * IF)
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.where(n >= 2, np.sqrt(ss * n / np.maximum(n - 1, 1)), np.nan)
     return _Estimate(S=S, N=N, n=n, nrr=nrr, incl=incl, W=W, value=value, se=se)
