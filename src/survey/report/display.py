@@ -216,7 +216,9 @@ def table(df: pd.DataFrame, lang: str, *, caption: str | None = None, digits: in
             v = r[c]
             text = _cell(v, lang, d if isinstance(v, float) else None)
             num = isinstance(v, Real) and not isinstance(v, bool) and c not in left
-            cells.append(f'<td class="{"num" if num else "txt"}">{escape(text)}</td>')
+            # a token too long for a column (an id, a pasted link) may break anywhere; words may not
+            long = " long" if any(len(w) > 24 for w in text.split()) else ""
+            cells.append(f'<td class="{"num" if num else "txt"}{long}">{escape(text)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{inline(caption)}</caption>" if caption else ""
     return Fragment(f'<div class="survey-table"><table>{cap}<thead><tr>{head}</tr></thead>'
