@@ -247,3 +247,18 @@ def test_the_reader_does_not_import_the_exporter():
             if isinstance(node, ast.ImportFrom):
                 assert not (node.module or "").endswith("forms"), module.name
                 assert "forms" not in [a.name for a in node.names], module.name
+
+
+def test_blank_words_beyond_the_sample_and_na_text_in_metadata(tmp_path):
+    # The parser is told "" is blank for every column unless the first 2,000 rows of an item
+    # column write blanks as words; "NA" further down must still be a blank answer, and "NA" in a
+    # metadata column stays the text it is.
+    f = tmp_path / "long.csv"
+    rows = [f"r{k},{1 + k % 5},Medan" for k in range(2100)]
+    rows[2050] = "r2050,NA,NA"
+    f.write_text("respondent_id,REL1,unit\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    df = read_responses(f, "training_reaction")
+    assert str(df["REL1"].dtype) == "Int64"
+    assert pd.isna(df["REL1"].iloc[2050]) and int(df["REL1"].iloc[2049]) == 1 + 2049 % 5
+    assert df["REL1"].isna().sum() == 1
+    assert df["unit"].iloc[2050] == "NA" and df["unit"].iloc[0] == "Medan"

@@ -167,7 +167,7 @@ class _CsvTypes:
 
     text: dict[str, str]             # columns kept as text (identifiers, codes with leading zeros)
     fast: dict[str, str]             # item columns parsed straight into Int64 / Float64
-    na_values: dict[str, list[str]]  # what counts as blank, per column
+    na_values: dict[str, list[str]] | list[str]  # what counts as blank, per column or for all
 
 
 def _csv_types(path: Path, names: list[str], skip: int, sep: str, enc: str, inst: Instrument, matcher: Matcher,
@@ -180,16 +180,28 @@ def _csv_types(path: Path, names: list[str], skip: int, sep: str, enc: str, inst
     # Metadata: let the parser type numbers (fast, compact) except columns that hold identifiers
     # or codes whose leading zeros matter, judged by name and by a sample of rows.
     text_cols = {n for n in names if n not in item_cols and (item_of[n] is not None or ID_NAME.search(n))}
+    words = [b for b in BLANKS if b]
     try:
         sample = pd.read_csv(path, sep=sep, encoding=enc, header=None, names=names, skiprows=skip,
                              nrows=2000, dtype=str, keep_default_na=False, engine="c")
         text_cols |= {n for n in names if n not in item_cols and sample[n].astype(str).str.match(ID_RE).any()}
+        # one pass over the sample's cells as a set test, not one pandas call per column
+        # (the sample is one block of text: to_numpy() hands it over without copying)
+        pos = [k for k, n in enumerate(names) if n in item_cols]
+        cells = sample.to_numpy()[:, pos].ravel() if pos else []
+        word_blanks = not set(words).isdisjoint(cells)
     except Exception:  # the full read reports what is wrong with the file
         text_cols |= {n for n in names if n not in item_cols}
+        word_blanks = True
     # Coded and integer items go straight into nullable integers (about 3x less memory and time than
     # floats, measured on 1,000,000 x 40).
     fast = {n: ("Float64" if inst.item(item_of[n]).type == "decimal" else "Int64") for n in item_cols}
-    na_values = {n: (BLANKS if n in item_cols else [""]) for n in names}
+    # A per-column na_values costs pandas a set-up per column (most of the time on a 10,000-column
+    # file), so one list serves every column unless item columns of the sample write blanks as
+    # words ("NA", "null"). Such a word further down makes the typed parse fail and the text parse
+    # run instead, whose conversion treats it as blank: slower, never wrong.
+    na_values: dict[str, list[str]] | list[str] = \
+        {n: (BLANKS if n in item_cols else [""]) for n in names} if word_blanks else [""]
     return _CsvTypes({n: "str" for n in text_cols}, fast, na_values)
 
 
