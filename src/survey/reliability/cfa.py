@@ -328,8 +328,8 @@ def _fit_continuous(spec: Spec, groups: list[np.ndarray], estimator: str) -> dic
         for g in range(G):
             z = groups[g] - M[g]
             v = np.diag(S[g])
-            zz = z**2 / v  # scores of the variances, scaled: s = (z^2/v - 1) / (2 v)
-            tr0 = np.mean((zz - 1) ** 2) / 2  # tr(B0 E^-1) per group with E = 1/(2 v^2)
+            zz = z**2 / v
+            # tr(B0 E^-1): the variance scores (z^2/v - 1)/(2v) against the information 1/(2 v^2)
             tr0 = float(np.sum(np.mean((zz - 1) ** 2, axis=0) / 2))
             if spec.meanstructure:
                 tr0 += p  # the means: score z/v, information 1/v
