@@ -37,7 +37,7 @@ a bad option :class:`~survey.errors.ParameterError`.
 """
 from __future__ import annotations
 
-import warnings
+from .._checks import renamed_attribute
 
 from ._common import FEW_CLUSTERS
 from .design import ICCResult, PowerResult, clusters_needed, icc, mde, power
@@ -66,9 +66,4 @@ _RENAMED = {
 
 
 def __getattr__(name: str) -> type:
-    if name in _RENAMED:
-        new = _RENAMED[name]
-        warnings.warn(f"survey.impact.{name} is renamed {new.__name__}; the old name will be removed "
-                      f"in the next release", DeprecationWarning, stacklevel=2)
-        return new
-    raise AttributeError(f"module 'survey.impact' has no attribute {name!r}")
+    return renamed_attribute(__name__, name, _RENAMED)
