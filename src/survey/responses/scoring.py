@@ -67,16 +67,37 @@ def _construct_score(df: pd.DataFrame, inst: Instrument, cid: str) -> np.ndarray
     total = np.zeros(len(df))
     n_ans = np.zeros(len(df))
     for it in items:  # column by column: contiguous 1-D arithmetic, no n x k block
-        col = df[it.name]
-        if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
-            col = pd.to_numeric(col, errors="coerce")
-        x = col.to_numpy(dtype="float64", na_value=np.nan)
-        sc = inst.scales[it.scale]
-        if it.reverse:
-            x = reverse_code(x, sc.min, sc.max)
-        ok = ~np.isnan(x)
-        total += np.where(ok, x, 0.0)
+        x, ok = _answers(df[it.name])
+        if it.reverse:  # (min + max) - x where answered, as reverse_code
+            sc = inst.scales[it.scale]
+            total += ok * float(sc.min + sc.max)
+            total -= x
+        else:
+            total += x
         n_ans += ok
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n_ans
     return np.where(n_ans >= inst.constructs[cid].min_answered, mean, np.nan)
+
+
+def _answers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(answers as float64 with missing as 0, answered as bool) of one item column.
+
+    Nullable integer and float columns (what ``read_responses`` returns) give their values and
+    mask as stored, without a pass that writes NaN; other columns are converted to numbers first.
+    """
+    arr = col.array
+    if isinstance(arr, pd.arrays.IntegerArray | pd.arrays.FloatingArray):
+        ok = ~arr.isna()
+        x = arr.to_numpy(dtype="float64", na_value=0.0)
+        if isinstance(arr, pd.arrays.FloatingArray):
+            nan = np.isnan(x)  # a NaN stored as a value (not masked) is missing too
+            if nan.any():
+                ok &= ~nan
+                x[nan] = 0.0
+        return x, ok
+    if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        col = pd.to_numeric(col, errors="coerce")
+    x = col.to_numpy(dtype="float64", na_value=np.nan)
+    ok = ~np.isnan(x)
+    return np.where(ok, x, 0.0), ok
