@@ -261,6 +261,9 @@ def run_plan(plan: str | Path | Plan, out: str | Path | None = None, workers: in
         env = environment_fingerprint(kernel)
         runs: dict[str, ReportRun] = {}
         todo: list[dict[str, Any]] = []
+        # Not dependencies: the outputs themselves, and the workbench's own code (its version is in the
+        # key; after editing the workbench in place, run with --force)
+        skip = [str(plan_dir), str(Path(__file__).resolve().parents[1])]
         for spec in plan.reports:
             folder = confined(plan_dir, spec.name)
             key = report_key(spec, env, root_path)
@@ -273,7 +276,7 @@ def run_plan(plan: str | Path | Plan, out: str | Path | None = None, workers: in
             todo.append({"name": spec.name, "notebook": str(spec.notebook), "parameters": spec.parameters,
                          "key": key, "kernel": kernel, "root": str(root_path),
                          "work": str(confined(plan_dir, _WORK, spec.name)),
-                         "timeout": spec.timeout or timeout or DEFAULT_TIMEOUT, "skip": [str(plan_dir)]})
+                         "timeout": spec.timeout or timeout or DEFAULT_TIMEOUT, "skip": skip})
         total = len(plan.reports)
         done = [0]
 
@@ -303,7 +306,7 @@ def run_plan(plan: str | Path | Plan, out: str | Path | None = None, workers: in
                     if executor == "dask":
                         _run_dask(todo, n, scheduler, finish)
                     else:
-                        _run_local(todo, n, root_path, kernel, str(plan_dir), finish)
+                        _run_local(todo, n, root_path, kernel, skip, finish)
             except Interrupted:
                 interrupted = True
         for spec in plan.reports:
@@ -415,13 +418,13 @@ class _Worker:
         self.conn.close()
 
 
-def _run_local(todo: list[dict], n: int, root: Path, kernel: str, plan_dir: str,
+def _run_local(todo: list[dict], n: int, root: Path, kernel: str, skip: list[str],
                finish: Callable[..., None]) -> None:
     ctx = mp.get_context("fork")
     for t in todo:
         t["reuse_kernel"] = True
     pending = list(todo)
-    pool = [_Worker(ctx, root, kernel, [plan_dir]) for _ in range(min(n, len(todo)))]
+    pool = [_Worker(ctx, root, kernel, skip) for _ in range(min(n, len(todo)))]
     try:
         while pending or any(w.task for w in pool):
             for w in pool:
@@ -456,7 +459,7 @@ def _run_local(todo: list[dict], n: int, root: Path, kernel: str, plan_dir: str,
                 if dead or late:
                     code = w.proc.exitcode
                     w.end()
-                    pool[k] = _Worker(ctx, root, kernel, [plan_dir])
+                    pool[k] = _Worker(ctx, root, kernel, skip)
                     if late:
                         finish(task, None, STATUS_TIMEOUT, f"stopped after the time limit of {task['timeout']:g} s")
                     else:
