@@ -380,3 +380,14 @@ def test_ordinal_invariance_matches_lavaan(bfi_cn):
     chisq_close(t.delta_chisq.iloc[1:], [9.4992779555576, 344.0891614559060])
     close(t.delta_pvalue["metric"], 3.01941378187172e-01, 1e-5)
     assert set(t.test.iloc[1:]) == {"satorra.2000"} and list(t.delta_df.iloc[1:]) == [8, 38]
+
+
+def test_dwls_invariance_uses_the_plain_difference(bfi_cn):
+    # R: fc, fm as above with estimator = "DWLS"; lavTestLRT(fc, fm): Chisq diff 11.5062417074196,
+    #    Pr(>Chisq) 0.174630702366432
+    r = rel.invariance(bfi_cn, BFI_MODEL, group="gender", ordered=True, estimator="DWLS",
+                       levels=["configural", "metric"])
+    t = r.table
+    chisq_close(t.delta_chisq["metric"], 11.5062417074196)
+    close(t.delta_pvalue["metric"], 0.174630702366432, 1e-5)
+    assert t.test["metric"] == "chisq difference" and r.cfi_column == "cfi"
