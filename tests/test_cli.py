@@ -120,6 +120,10 @@ def test_validate_valid_and_invalid(tmp_path):
     (["demo", "--seed", "abc"], "invalid int value"),
     (["demo", "--scale", "huge"], "invalid choice"),
     (["run", "notebooks/plans/demo.yml", "--workers", "0"], "at least 1"),
+    (["run", "notebooks/plans/demo.yml", "--timeout", "0"], "--timeout must be a positive number"),
+    (["run", "notebooks/plans/demo.yml", "--scheduler", "tcp://x:8786"], "--scheduler needs --executor dask"),
+    (["run", "notebooks/plans/demo.yml", "--force", "nope"], "--force nope: no report of plan 'demo'"),
+    (["run", "notebooks/plans/demo.yml", "--max-reports", "3"], "more than the limit of 3"),
 ])
 def test_user_errors_are_one_line_exit_2(args, needle, root):
     p = survey(*args, cwd=root)
@@ -238,3 +242,29 @@ def test_quality_summary(tmp_path, root):
     assert re.search(r"speeder\s+1\s+25\.0%", p.stdout)
     flags = out.read_text().splitlines()
     assert flags[0].startswith("_uuid,") and len(flags) == 5
+
+
+def test_run_progress_is_one_line_per_report_when_piped(tmp_path):
+    """Not a terminal (CI log, pipe): one plain line per report, with done/total."""
+    import io as _io
+
+    from survey.cli import _progress_printer
+    from survey.reports import ReportRun, ReportSpec
+
+    buf = _io.StringIO()
+    show = _progress_printer(buf)
+    spec = ReportSpec("skm-unit-KEL-01", tmp_path / "05.ipynb", {})
+    show(ReportRun(spec, "cached", tmp_path, 0.0), 1, 2)
+    show(ReportRun(spec, "timeout", tmp_path, 30.0, "stopped after the time limit of 30 s"), 2, 2)
+    show.close()
+    assert buf.getvalue().splitlines() == [
+        "[1/2] cached   skm-unit-KEL-01 (0.0 s)",
+        "[2/2] TIMEOUT  skm-unit-KEL-01 (30.0 s)  stopped after the time limit of 30 s"]
+
+
+def test_map_file_goes_through_the_bounded_yaml_loader(tmp_path, root):
+    bomb = tmp_path / "map.yml"
+    bomb.write_text("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{k}: &{k} [{', '.join(['*' + p] * 10)}]\n" for p, k in zip("abcdefgh", "bcdefghi")))
+    p = survey("validate-data", tmp_path / "x.csv", "--instrument", "skm_2017", "--map", bomb, cwd=root)
+    assert p.returncode == 2 and "--map" in p.stderr and "the aliases expand to more than" in p.stderr
