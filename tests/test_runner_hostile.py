@@ -122,3 +122,27 @@ def test_float_accepts_int_and_bool_is_not_int(project):
     plan.write_text("name: b\nreports:\n  - notebook: square.ipynb\n    parameters: {x: true}\n")
     with pytest.raises(PlanError, match="True is a bool, but square.ipynb declares x as int"):
         load_plan(plan, root=project)
+
+
+def test_index_never_repeats_an_identifier(project, tmp_path):
+    """A figure text or an error line holding personal data reaches the index only as its kind."""
+    from survey.reports import PlanRun, ReportRun, write_index
+    from survey.privacy import find_identifiers
+
+    plan = load_plan(_copy(project, "unknown_param.yml", "name: t\nreports:\n  - notebook: square.ipynb\n"), root=project)
+    spec = plan.reports[0]
+    out = tmp_path / "o"
+    (out / spec.name).mkdir(parents=True)
+    runs = [ReportRun(spec, "failed", out / spec.name, 1.0, "ValueError: no row for Ibu Siti Aminah, HP0812-3456-7890"),
+            ReportRun(spec, "ok", out / spec.name, 1.0, None, {"top_competency": "NIP198503152010011002 <b>x</b>"})]
+    index = write_index(PlanRun(plan, out, runs, 2.0), project).read_text()
+    assert find_identifiers(index) == []
+    assert "Siti" not in index and "3456" not in index and "19850315" not in index
+    assert "[name]" in index and "[phone]" in index and "[nip]" in index
+    assert "&lt;b&gt;x&lt;/b&gt;" in index  # escaped, never markup
+
+
+def _copy(project, _name, text):
+    p = project / "notebooks" / "plans" / "c.yml"
+    p.write_text(text)
+    return p

@@ -144,7 +144,9 @@ def write_index(run, root: Path) -> Path:
         parts += [_row(r) for r in sorted(rows, key=lambda r: (r.spec.notebook.name, r.spec.name))]
         parts.append("</tbody></table>")
     parts.append(f'<p style="font-size:12px;color:#777">{_bi("index.footer")}</p></body></html>\n')
-    page = "\n".join(parts)
+    # Last guard: the page is scanned like a report, and anything identifier-like left in it (a key
+    # figure's text, an error line) is replaced by its kind; the index is shared with every report.
+    page = _redacted("\n".join(parts))
     path = run.out_dir / "index.html"
     atomic_write_text(path, page)
     return path
@@ -175,7 +177,7 @@ def _row(r) -> str:
         figures = "<dl>" + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items) + "</dl>" if items else ""
     tm = r.timing or {}
     time_text = _seconds(r.seconds, lang)
-    if tm.get("execution") is not None and r.status != "cached":
+    if tm.get("execution") is not None:
         time_text += "<div class='time'>" + _e(t("index.time_split", lang, **{
             k: _seconds(float(tm.get(k, 0.0)), lang) for k in ("startup", "execution", "export")})) + "</div>"
     return (f"<tr><td>{link}{desc}</td><td>{_e(t('index.lang_' + lang, lang))}</td><td>{status}</td>"

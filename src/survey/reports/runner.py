@@ -270,7 +270,8 @@ def run_plan(plan: str | Path | Plan, out: str | Path | None = None, workers: in
             manifest = _read_manifest(folder)
             forced = force is True or any(spec.name == n or spec.name.startswith(n + "-") for n in force_names)
             if manifest and not forced and _still_fresh(manifest, key, folder):
-                runs[spec.name] = ReportRun(spec, STATUS_CACHED, folder, 0.0, None,
+                # the time shown is the run that made the reused report
+                runs[spec.name] = ReportRun(spec, STATUS_CACHED, folder, float(manifest.get("seconds", 0.0)), None,
                                             _results_of(folder), manifest.get("timing", {}))
                 continue
             todo.append({"name": spec.name, "notebook": str(spec.notebook), "parameters": spec.parameters,
