@@ -1,0 +1,127 @@
+"""Profile the package calls each report notebook makes, on the small demo data.
+
+    .venv/bin/survey demo --out /tmp/demo --scale small
+    .venv/bin/python benchmarks/profile_reports.py --demo /tmp/demo [--top 15] [--json out.json]
+
+For each report (the SKM unit report, reliability with factor analysis, program impact, training
+needs) it makes the same calls as the notebook: ``<Report>.load(...)`` with the notebook's default
+parameters, then every section, then ``write_results``; nothing is displayed. Imports are done
+before the clock starts (a kernel pays them once), so the time is the report's own work. Wall
+and CPU time are both printed (on a shared machine wall time also measures the neighbours), then
+the profile's top lines by cumulative time inside the package.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+SECTIONS = {
+    "skm_unit": ["header", "summary", "unsur_figure", "processing_table", "excluded_note", "waves_table",
+                 "trend_figure", "priorities", "ranking", "kecamatan_heat", "type_trend", "changes", "methods"],
+    "reliability": ["header", "summary", "construct_table", "analysis_notes", "waves_table", "multilevel_table",
+                    "item_analysis", "correlations", "factor_analysis_section", "methods"],
+    "impact": ["header", "summary", "coef_figure", "estimates_table", "adoption_table", "event_study", "mediation",
+               "planning", "methods"],
+    "needs": ["header", "summary", "sector_table", "figures", "recommendations", "unit_heatmap", "jp_section",
+              "methods"],
+}
+GOALS = {"skm_unit": 0.5, "reliability": 1.5, "impact": 1.5, "needs": 1.5}
+
+
+def loaders(demo: Path, unit: str) -> dict:
+    """The notebooks' load calls with their default parameters, on the demo folder."""
+    from survey.report.impact import ImpactReport
+    from survey.report.needs import NeedsReport
+    from survey.report.reliability import ReliabilityReport
+    from survey.report.skm import SKMReport
+
+    d = str(demo)
+    return {
+        "skm_unit": lambda: SKMReport.load(f"{d}/skm.csv", f"{d}/units.csv", unit=unit, waves="all", regime="2017",
+                                           weights="exact", instrument="skm_2017", ci="bootstrap", n_boot=1000,
+                                           seed=20171, min_cell=5, lang="id", agency="BKPSDM Kota Medan"),
+        "reliability": lambda: ReliabilityReport.load(f"{d}/training_reaction.csv", "training_reaction",
+                                                      construct="all", ci="feldt", min_r_drop=0.30, seed=20261127,
+                                                      factor_analysis=True, min_cell=5, lang="id",
+                                                      agency="BKPSDM Kota Medan", id="employee_id", wave="wave"),
+        "impact": lambda: ImpactReport.load(f"{d}/employee_survey.csv", skm=f"{d}/skm.csv",
+                                            instrument="employee_survey", outcome="managerial",
+                                            program="kepemimpinan", records=f"{d}/training_records.csv",
+                                            design="staggered", se="cr2", leads=2, lags=2, n_boot=9999, seed=20171,
+                                            truth="", lang="id", agency="BKPSDM Kota Medan"),
+        "needs": lambda: NeedsReport.load(f"{d}/competency_needs.csv", instrument="competency_needs",
+                                          records=f"{d}/training_records.csv", catalog="", sector="all", threshold=1,
+                                          mean_cut=1.0, share_cut=0.5, jp_floor=20, first_year=2024,
+                                          waves_per_year=2, min_cell=5, lang="id", agency="BKPSDM Kota Medan"),
+    }
+
+
+def run_report(name: str, load, out_dir: Path) -> None:
+    rep = load()
+    for section in SECTIONS[name]:
+        getattr(rep, section)()
+    rep.write_results(str(out_dir))
+
+
+def profile(name: str, load, top: int) -> dict:
+    import matplotlib.pyplot as plt
+
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prof = cProfile.Profile()
+        t0, c0 = time.perf_counter(), time.process_time()
+        prof.enable()
+        run_report(name, load, Path(tmp))
+        prof.disable()
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        plt.close("all")
+    buf = io.StringIO()
+    st = pstats.Stats(prof, stream=buf)
+    st.sort_stats("cumulative").print_stats(r"survey", top)
+    lines = [ln for ln in buf.getvalue().splitlines() if "survey" in ln and "{" not in ln][:top]
+    return {"report": name, "wall_s": wall, "cpu_s": cpu, "goal_s": GOALS[name], "top": lines}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--demo", type=Path, default=Path("/tmp/h15demo"))
+    ap.add_argument("--unit", default="KEL-01", help="unit of the SKM unit report")
+    ap.add_argument("--top", type=int, default=12)
+    ap.add_argument("--only", choices=list(SECTIONS))
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args(argv)
+    os.environ.setdefault("MPLBACKEND", "Agg")  # no display; figures are still drawn
+    if not (args.demo / "skm.csv").exists():
+        print(f"no demo data in {args.demo}: run `survey demo --out {args.demo} --scale small`", file=sys.stderr)
+        return 2
+    out = []
+    for name, load in loaders(args.demo, args.unit).items():
+        if args.only and name != args.only:
+            continue
+        with warnings.catch_warnings():  # imports and first-use set-up, outside the clock
+            warnings.simplefilter("ignore")
+            import survey.impact, survey.reliability, survey.skm, survey.needs, survey.plots  # noqa: E401,F401
+        r = profile(name, load, args.top)
+        out.append(r)
+        print(f"\n== {name}: wall {r['wall_s']:.2f} s, cpu {r['cpu_s']:.2f} s (goal < {r['goal_s']} s), "
+              f"load {os.getloadavg()[0]:.1f}")
+        print("   ncalls  tottime  percall  cumtime  percall filename:lineno(function)")
+        for ln in r["top"]:
+            print(ln)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
