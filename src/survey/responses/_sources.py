@@ -24,6 +24,8 @@ from ._problems import Problems
 from .convert import BLANKS, ID_NAME, ID_RE
 
 DELIMITERS = (",", ";", "\t", "|")
+# what the typed (Int64 / Float64) parse accepts; anything else in an item column makes it fail
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 _HEAD_BYTES = 1 << 16  # enough of the file to sniff encoding, delimiter and header
 
 
@@ -188,14 +190,25 @@ def _csv_types(path: Path, names: list[str], skip: int, sep: str, enc: str, inst
         # one pass over the sample's cells as a set test, not one pandas call per column
         # (the sample is one block of text: to_numpy() hands it over without copying)
         pos = [k for k, n in enumerate(names) if n in item_cols]
-        cells = sample.to_numpy()[:, pos].ravel() if pos else []
-        word_blanks = not set(words).isdisjoint(cells)
+        block = sample.to_numpy()[:, pos] if pos else np.empty((0, 0), dtype=object)
+        distinct = set(block.ravel())
+        word_blanks = not set(words).isdisjoint(distinct)
+        # item columns whose sample already holds a value the typed parse refuses (a typo, a label
+        # word) are parsed untyped from the start: one failed parse of the whole file saved
+        odd = [v for v in distinct if v and v not in words and not _NUMBER.match(v)]
+        if odd:
+            hit = np.zeros(block.shape[1], dtype=bool)
+            for v in odd[:50]:
+                hit |= (block == v).any(axis=0)
+            untyped = {names[k] for k, h in zip(pos, hit) if h} if len(odd) <= 50 else set(item_cols)
     except Exception:  # the full read reports what is wrong with the file
         text_cols |= {n for n in names if n not in item_cols}
         word_blanks = True
+        odd = []
     # Coded and integer items go straight into nullable integers (about 3x less memory and time than
     # floats, measured on 1,000,000 x 40).
-    fast = {n: ("Float64" if inst.item(item_of[n]).type == "decimal" else "Int64") for n in item_cols}
+    fast = {n: ("Float64" if inst.item(item_of[n]).type == "decimal" else "Int64") for n in item_cols
+            if not odd or n not in untyped}
     # A per-column na_values costs pandas a set-up per column (most of the time on a 10,000-column
     # file), so one list serves every column unless item columns of the sample write blanks as
     # words ("NA", "null"). Such a word further down makes the typed parse fail and the text parse
