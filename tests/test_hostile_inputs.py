@@ -384,5 +384,5 @@ def test_form_that_is_not_a_workbook():
 
 def test_form_label_longer_than_xlsform_allows():
     assert import_problems("label_too_long.xlsx") == [
-        "items[0] (Q1).label.id: 39,999 characters, more than the 32,767 an XLSForm cell holds (Excel's limit); "
-        "shorten it (put long instructions in a document)"]
+        "survey sheet, row 2, column C (label::Bahasa Indonesia (id)), question Q1: 39,999 characters, more than "
+        "the 32,767 an XLSForm cell holds (Excel's limit); shorten it (put long instructions in a document)"]

@@ -389,8 +389,10 @@ def _from_xlsform(path: Path) -> tuple[Instrument, list[str]]:
     constructs = _constructs_from_sheet(sheets.get("constructs"), default_lang, texts, path)
     sections: dict = {}
     errors: list[str] = []
+    item_rows: list[int] = []  # the sheet row of each item, to name it in later problems
     items = _items_from_survey(survey, default_lang, texts, scales, scale_alias, constructs, sections, todo,
-                               errors, has_choices="choices" in sheets, choice_lists=_list_names(choices))
+                               errors, has_choices="choices" in sheets, choice_lists=_list_names(choices),
+                               item_rows=item_rows)
     if not errors and not items:
         errors.append(_no_questions(survey, todo))
     if errors:
@@ -412,7 +414,21 @@ def _from_xlsform(path: Path) -> tuple[Instrument, list[str]]:
     data = {"id": form_id, "version": version, "title": meta.pop("title"), "languages": langs,
             "default_language": default_lang[0], **meta,
             "scales": scales, "constructs": constructs, "sections": sections, "items": items}
-    return instrument_from_dict(data, source=str(path)), todo
+    try:
+        return instrument_from_dict(data, source=str(path)), todo
+    except InstrumentError as err:
+        # name the question's row in the user's sheet, not a position in an instrument they never saw
+        rows = dict(enumerate(item_rows))
+
+        def placed(p: str) -> str:
+            m = re.match(r"^items\[(\d+)\] \((\w+)\)\.(\w+)(?:\.(\w+))?: (.*)$", p)
+            if not m or int(m.group(1)) not in rows:
+                return p
+            k, name, key, lang, rest = int(m.group(1)), m.group(2), m.group(3), m.group(4), m.group(5)
+            col = next((c for c, lg in _lang_columns(survey, key, default_lang).items() if lg == lang), key) \
+                if lang else key
+            return f"{_where(survey, rows[k], str(col))}, question {name}: {rest}"
+        raise InstrumentError(str(err).split("\n", 1)[0], [placed(p) for p in err.problems]) from None
 
 
 def _form_sheets(sheets: dict[str, pd.DataFrame], path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -570,8 +586,8 @@ _GROUP_TYPES = {"begin_group": "begin", "begin group": "begin", "end_group": "en
 
 def _items_from_survey(survey: pd.DataFrame, default_lang: tuple[str, str], texts: _Texts, scales: dict,
                        scale_alias: dict[str, str], constructs: dict, sections: dict, todo: list[str],
-                       errors: list[str], *, has_choices: bool = True, choice_lists: list[str] | None = None
-                       ) -> list[dict]:
+                       errors: list[str], *, has_choices: bool = True, choice_lists: list[str] | None = None,
+                       item_rows: list[int] | None = None) -> list[dict]:
     """Items from the survey sheet; groups become sections (added to ``sections``), constructs
     named by items but without a row are added to ``constructs``; skipped questions are listed.
     What cannot be imported truthfully (a choice list that does not exist, an expression ODK cannot
@@ -619,6 +635,8 @@ def _items_from_survey(survey: pd.DataFrame, default_lang: tuple[str, str], text
             if group_stack and group_stack[-1]:
                 it["section"] = group_stack[-1]
             items.append(it)
+            if item_rows is not None:
+                item_rows.append(rownum)
     if skipped:
         todo.append("skipped (the workbench reads select_one, select_multiple, integer, decimal and text "
                     "questions): " + "; ".join(skipped))
