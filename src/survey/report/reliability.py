@@ -22,7 +22,7 @@ from .catalog import t
 from .display import Fragment, bullets, escape, figure, header, heading, methods, note, paragraph, summary, table
 from .formatting import format_int, format_interval, format_number, format_percent, format_pvalue
 
-__all__ = ["ReliabilityReport", "describe_reliability", "usable"]
+__all__ = ["ReliabilityReport", "describe_invariance", "describe_reliability", "invariance_caution", "usable"]
 
 
 def usable(alpha: float) -> str:
@@ -101,11 +101,12 @@ class ReliabilityReport:
     notes: list = field(default_factory=list)
     wave_labels: dict = field(default_factory=dict)
     failed: list = field(default_factory=list)
+    group: str = ""
 
     @classmethod
     def load(cls, data: str, instrument: str, construct: str = "all", ci: str = "feldt", min_r_drop: float = 0.30,
              seed: int = 20261127, factor_analysis: bool = False, min_cell: int = 5, lang: str = "id",
-             agency: str = "", id: str = "employee_id", wave: str = "wave") -> "ReliabilityReport":
+             agency: str = "", id: str = "employee_id", wave: str = "wave", group: str = "") -> "ReliabilityReport":
         """Read the answers; with repeated waves of the same persons keep the latest wave as the headline."""
         import survey
         from ..paths import project_path
@@ -158,7 +159,7 @@ class ReliabilityReport:
                    ordinal=ordinal, flags=flags, ci=ci, min_r_drop=min_r_drop, min_cell=int(min_cell), seed=seed,
                    agency=agency, data_name=Path(data_path).name, synthetic=is_synthetic(df), wave_col=wave_col if repeated else None,
                    id_col=id_col, waves=waves, last_wave=last, factor_analysis=bool(factor_analysis), notes=notes,
-                   wave_labels=labels, failed=failed)
+                   wave_labels=labels, failed=failed, group=str(group or "").strip())
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -209,6 +210,9 @@ class ReliabilityReport:
         if self.failed:
             sentences.insert(0, t("reliability.failed", self.lang, list=", ".join(self.label(c) for c in self.failed),
                                   n=format_int(self.n_persons(), self.lang)))
+        inv = self._invariance().get("result") if self.group else None
+        if inv is not None:
+            sentences.append(invariance_caution(inv, self.lang, group=self.group))
         return summary(sentences, self.lang)
 
     def analysis_notes(self) -> Fragment:
@@ -370,7 +374,7 @@ class ReliabilityReport:
             model = "\n".join(f"{c} =~ " + " + ".join(i.name for i in self.inst.items_of(c))
                               for c in self.constructs if len(self.inst.items_of(c)) >= 2)
             try:
-                res = cfa(model, self.head_df, keys=[k for c in self.constructs for k in self.inst.reverse_items(c)])
+                res = cfa(self.head_df, model, keys=[k for c in self.constructs for k in self.inst.reverse_items(c)])
                 if not res.converged:
                     out["cfa_error"] = "no convergence" if self.lang == "en" else "tidak konvergen"
                 else:
@@ -437,6 +441,83 @@ class ReliabilityReport:
                              t("reliability.ave_low", lang, list=", ".join(low)) if low else "")
         return out
 
+    # measurement invariance across the groups of ``group``, computed once on first use
+    def _invariance(self) -> dict:
+        if "_inv" in self.__dict__:
+            return self.__dict__["_inv"]
+        from ..reliability import invariance
+
+        out: dict[str, Any] = {}
+        self.__dict__["_inv"] = out
+        if not self.group:
+            return out
+        if self.group not in self.head_df.columns:
+            out["error"] = "no_column"
+            return out
+        constructs = [c for c in self.constructs if len(self.inst.items_of(c)) >= 2]
+        items = [i.name for c in constructs for i in self.inst.items_of(c)]
+        if not items:
+            out["error"] = "no_model"
+            return out
+        model = "\n".join(f"{c} =~ " + " + ".join(i.name for i in self.inst.items_of(c)) for c in constructs)
+        keys = [k for c in constructs for k in self.inst.reverse_items(c)]
+        ordinal = _likert(self.inst, items)
+        out["estimator"] = "WLSMV" if ordinal else "ML"
+        d = self.head_df[[*items, self.group]].dropna()
+        d = d.assign(**{self.group: d[self.group].astype(str)})
+        # a group needs min_cell persons (small-cell rule) and more complete rows than items (to fit)
+        min_n = max(int(self.min_cell), len(items) + 1)
+        out["min_n"] = min_n
+        sizes = d[self.group].value_counts()
+        small = [str(g) for g in sizes.index if sizes[g] < min_n]
+        out["dropped"] = sorted(small)
+        d = d[~d[self.group].isin(small)]
+        if d[self.group].nunique() < 2:
+            out["error"] = "too_few"
+            out["n_groups"] = int(d[self.group].nunique())
+            return out
+        if ordinal:
+            d, out["merged"] = _merge_empty_categories(d, items, self.group)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # non-convergence is kept in the result's warnings
+            try:
+                out["result"] = invariance(d, model, self.group, ordered=True if ordinal else None,
+                                           estimator=out["estimator"], keys=keys)
+            except (SurveyError, ValueError, np.linalg.LinAlgError) as exc:
+                out["error"] = "failed"
+                out["why"] = str(exc)
+        return out
+
+    def invariance_section(self) -> Fragment:
+        """Configural, metric, scalar (and strict) invariance of the construct model across ``group``:
+        one row per level, one verdict sentence per level; small groups left out and said so."""
+        if not self.group:
+            return Fragment("")
+        lang = self.lang
+        inv = self._invariance()
+        out = heading(t("reliability.inv_title", lang, group=self.group))
+        if inv.get("dropped"):
+            out += note(t("reliability.inv_dropped", lang, m=format_int(inv["min_n"], lang), list=", ".join(inv["dropped"])))
+        err = inv.get("error")
+        if err == "no_column":
+            return out + note(t("reliability.inv_no_column", lang, group=self.group))
+        if err == "no_model":
+            return out + note(t("reliability.inv_no_model", lang))
+        if err == "too_few":
+            return out + note(t("reliability.inv_too_few", lang, group=self.group, k=inv.get("n_groups", 0),
+                                m=format_int(inv["min_n"], lang)))
+        if err == "failed":
+            return out + note(t("reliability.inv_failed", lang, why=inv.get("why", "")))
+        res = inv["result"]
+        groups = ", ".join(f"{g} ({format_int(n, lang)})" for g, n in _group_sizes(self, res).items())
+        out += paragraph(t("reliability.inv_intro", lang, group=self.group, k=len(res.groups), list=groups,
+                           n=format_int(res.n_obs, lang)))
+        out += table(invariance_table(res, lang), lang, caption=t("reliability.inv_caption", lang),
+                     digits={"χ²": 1, "Δχ²": 1, "CFI": 3, "RMSEA": 3, "ΔCFI": 3, t("reliability.inv_df", lang): 0,
+                             t("reliability.inv_ddf", lang): 0},
+                     align_left=[t("reliability.inv_level", lang), t("reliability.inv_verdict", lang)])
+        return out + bullets(describe_invariance(res, lang))
+
     def methods(self) -> Fragment:
         lang = self.lang
         items = [t("reliability.methods_alpha", lang, conf=self._conf(), m=t(f"reliability.ci_{self.ci}", lang),
@@ -446,6 +527,15 @@ class ReliabilityReport:
         items.append(t("reliability.methods_corr", lang))
         if self.factor_analysis:
             items += [t("reliability.methods_efa", lang), t("reliability.methods_cfa", lang)]
+        if self.group:
+            inv = self._invariance()
+            res = inv.get("result")
+            if res is not None or inv.get("estimator"):
+                est = res.estimator if res is not None else inv["estimator"]
+                items.append(t(f"reliability.methods_inv_{'wlsmv' if est == 'WLSMV' else 'ml'}", lang,
+                               group=self.group, m=inv.get("min_n", self.min_cell), min_cell=self.min_cell))
+                if inv.get("merged"):
+                    items.append(t("reliability.methods_inv_merged", lang, list=", ".join(inv["merged"])))
         items.append(t("common.suppressed_note", lang, min_cell=self.min_cell))
         if self.notes and lang != "en":
             items.append(t("reliability.warn_english", lang) + " " + " ".join(self.notes))
@@ -463,6 +553,11 @@ class ReliabilityReport:
         if self.results:
             out["alpha_min"] = round(min(float(r.raw_alpha) for r in self.results.values()), 3)
         out["n_items_flagged"] = int(sum(int(f["flagged"].sum()) for f in self.flags.values()))
+        if self.group and self._invariance().get("result") is not None:
+            v = self._invariance()["result"].table["verdict"]
+            held = [lv for lv in v.index if v[lv] == "holds"]
+            out["invariance_group"] = self.group
+            out["invariance_level"] = held[-1] if held else "none"
         if self.factor_analysis and "cfa" in self._factor():
             out["cfa_cfi"] = round(float(self._factor()["cfa"].fit.cfi), 3)
             out["cfa_rmsea"] = round(float(self._factor()["cfa"].fit.rmsea), 3)
@@ -473,6 +568,139 @@ class ReliabilityReport:
         from .notebook import write_results
 
         return write_results(project_path(out_dir), self.key_figures(), synthetic=self.synthetic)
+
+
+INVARIANCE_LEVELS = ("configural", "metric", "scalar", "strict")
+
+
+def _level_verdict(res: Any) -> list[tuple[str, str]]:
+    """``(level, verdict)`` pairs of an :class:`~survey.reliability.InvarianceResult`'s table."""
+    return [(str(lv), str(v)) for lv, v in res.table["verdict"].items()]
+
+
+def describe_invariance(res: Any, lang: str) -> list[str]:
+    """One plain sentence per invariance level of ``res`` (an
+    :class:`~survey.reliability.InvarianceResult` or anything with its ``table``): what holding
+    (or not holding) that level means; levels after a failed one are "not assessed".
+
+    >>> from types import SimpleNamespace
+    >>> tab = pd.DataFrame({"verdict": ["holds", "holds", "does not hold"]}, index=["configural", "metric", "scalar"])
+    >>> s = describe_invariance(SimpleNamespace(table=tab), "en")
+    >>> s[1]
+    'Metric invariance holds: the items measure the construct with the same weights in every group.'
+    >>> s[2].startswith("Scalar invariance does not hold")
+    True
+    """
+    check_lang(lang)
+    out = []
+    for lv, verdict in _level_verdict(res):
+        check_choice("level", lv, INVARIANCE_LEVELS)
+        if verdict == "holds":
+            out.append(t(f"reliability.inv_holds_{lv}", lang))
+        elif verdict == "does not hold":
+            out.append(t(f"reliability.inv_fails_{lv}", lang))
+        else:
+            out.append(t("reliability.inv_not_reached", lang, level=t(f"reliability.inv_name_{lv}", lang)))
+    return out
+
+
+def invariance_caution(res: Any, lang: str, *, group: str = "") -> str:
+    """The summary sentence when an invariance level does not hold: which comparisons across the
+    groups are then not safe (from the first level that fails); ``""`` when every level holds.
+
+    >>> from types import SimpleNamespace
+    >>> ok = pd.DataFrame({"verdict": ["holds", "holds"]}, index=["configural", "metric"])
+    >>> invariance_caution(SimpleNamespace(table=ok), "id")
+    ''
+    """
+    check_lang(lang)
+    for lv, verdict in _level_verdict(res):
+        if verdict == "does not hold":
+            return t(f"reliability.inv_caution_{lv}", lang, group=group)
+    return ""
+
+
+def invariance_table(res: Any, lang: str) -> pd.DataFrame:
+    """The invariance table for the report: level, chi-square, df, CFI, RMSEA (the scaled or robust
+    versions named by ``res.cfi_column``), the difference test against the previous level (statistic,
+    df, p-value through :func:`format_pvalue`), delta CFI and the verdict, with headers and level
+    names from the catalog in ``lang``."""
+    check_lang(lang)
+    tab = res.table
+    cfi = res.cfi_column
+    suffix = cfi[len("cfi"):]
+    chisq = "chisq_scaled" if suffix and "chisq_scaled" in tab.columns else "chisq"
+    rmsea = f"rmsea{suffix}" if f"rmsea{suffix}" in tab.columns else "rmsea"
+    verdicts = {"holds": "inv_v_holds", "does not hold": "inv_v_fails"}
+    rows = []
+    for lv, r in tab.iterrows():
+        dp = r.get("delta_pvalue", np.nan)
+        rows.append({
+            t("reliability.inv_level", lang): t(f"reliability.inv_level_{lv}", lang),
+            "χ²": float(r[chisq]), t("reliability.inv_df", lang): float(r["df"]),
+            "CFI": float(r[cfi]), "RMSEA": float(r[rmsea]),
+            "Δχ²": float(r.get("delta_chisq", np.nan)), t("reliability.inv_ddf", lang): float(r.get("delta_df", np.nan)),
+            t("reliability.inv_p", lang): format_pvalue(dp, lang) if dp is not None and np.isfinite(dp) else np.nan,
+            "ΔCFI": float(r.get("delta_cfi", np.nan)),
+            t("reliability.inv_verdict", lang): t(f"reliability.{verdicts.get(r['verdict'], 'inv_v_not_reached')}", lang),
+        })
+    return pd.DataFrame(rows)
+
+
+def _group_sizes(rep: "ReliabilityReport", res: Any) -> dict:
+    """Complete rows per group used by the invariance fits, in the result's group order."""
+    d = rep.head_df[[i.name for c in rep.constructs if len(rep.inst.items_of(c)) >= 2 for i in rep.inst.items_of(c)]
+                    + [rep.group]].dropna()
+    counts = d[rep.group].astype(str).value_counts()
+    return {str(g): int(counts.get(str(g), 0)) for g in res.groups}
+
+
+def _likert(inst: Any, items: list[str]) -> bool:
+    """True when every item is answered on an ordered response scale (select_one with a scale)."""
+    for name in items:
+        item = inst.item(name)
+        if getattr(item, "type", "select_one") != "select_one":
+            return False
+        try:
+            if inst.scale_of(item) is None:
+                return False
+        except (SurveyError, KeyError, AttributeError):
+            return False
+    return True
+
+
+def _merge_empty_categories(d: pd.DataFrame, items: list[str], group: str) -> tuple[pd.DataFrame, list[str]]:
+    """Ordered items need every answer category in every group (equal thresholds): per item, a
+    category some group never used is merged into its neighbour (towards the middle of the scale,
+    else the rarer neighbour) until every group uses every remaining category. Returns the data
+    and the items whose categories were merged.
+
+    >>> d = pd.DataFrame({"x": [1, 2, 3, 3, 2, 2, 3, 3], "g": list("aaaabbbb")})
+    >>> m, merged = _merge_empty_categories(d, ["x"], "g")
+    >>> sorted(int(v) for v in m["x"].unique()), merged
+    ([2, 3], ['x'])
+    """
+    d = d.copy()
+    merged = []
+    for item in items:
+        changed = False
+        while True:
+            tab = pd.crosstab(d[group], d[item])
+            if tab.shape[1] <= 2 or not (tab == 0).any().any():
+                break
+            cats = list(tab.columns)
+            j = next(k for k, c in enumerate(cats) if (tab[c] == 0).any())
+            if j == 0:
+                into = cats[1]
+            elif j == len(cats) - 1:
+                into = cats[-2]
+            else:
+                into = cats[j - 1] if tab[cats[j - 1]].sum() <= tab[cats[j + 1]].sum() else cats[j + 1]
+            d[item] = d[item].where(d[item] != cats[j], into)
+            changed = True
+        if changed:
+            merged.append(item)
+    return d, merged
 
 
 def _factor_names(loadings: pd.DataFrame, construct_of: Mapping[str, str], lang: str) -> list[str]:
