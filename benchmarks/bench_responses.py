@@ -43,7 +43,9 @@ elif step == "read_score":
 elif step == "validate_data":
     df = validate_data(path, inst)
 secs = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the process that started this one
+with open("/proc/self/status") as fh:
+    peak = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
 print(json.dumps(dict(step=step, seconds=secs, peak_mb=peak - base, rows=len(df),
                       frame_mb=float(df.memory_usage(deep=True).sum()) / 2**20)))
 """

@@ -91,7 +91,7 @@ def test_threads_and_batches_do_not_change_the_numbers(monkeypatch):
         ref = skm.ikm(df, by=["unit_id", "wave"], n_boot=120, seed=8).summary
         monkeypatch.setattr(bm, "_BUDGET", 37)       # a replicate or two per batch
         monkeypatch.setattr(bm, "_TASK_ROWS", 1)     # one group per task
-        monkeypatch.setattr(th, "usable_cores", lambda: 3)  # three threads on any machine
+        monkeypatch.setattr(th, "idle_cores", lambda: 3)  # three threads on any machine
         again = skm.ikm(df, by=["unit_id", "wave"], n_boot=120, seed=8).summary
     pd.testing.assert_series_equal(ref["ci_low"], again["ci_low"])
     pd.testing.assert_series_equal(ref["ci_high"], again["ci_high"])

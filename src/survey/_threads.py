@@ -6,7 +6,9 @@ other at every step, and when another process holds a core they all wait (measur
 loaded 2-core box). Running whole blocks of resamples on separate Python threads (numpy releases
 the GIL inside BLAS and bincount) while BLAS itself uses one thread has no such waits: a thread
 that loses its core delays only its own block, and the queue hands the remaining blocks to the
-threads that are running. On one core it is the one-thread loop; it is never slower than that.
+threads that are running. The number of threads is the number of idle cores (usable cores less
+the load average, at least one): a busy machine runs the one-thread loop, a quiet one uses every
+core.
 """
 from __future__ import annotations
 
@@ -42,15 +44,29 @@ def one_blas_thread() -> Iterator[None]:
         yield
 
 
+def idle_cores() -> int:
+    """Usable cores not already busy: the usable cores less the 1-minute load average (at least 1).
+
+    On a quiet machine that is every core; on a loaded one, one thread: extra threads there only
+    queue behind the other processes and compete with each other for memory bandwidth.
+    """
+    cores = usable_cores()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this system
+        return cores
+    return max(1, min(cores, int(round(cores - load))))
+
+
 def map_blocks(fn: Callable[[T], R], blocks: Iterable[T], workers: int | None = None) -> list[R]:
-    """``[fn(b) for b in blocks]`` on up to ``workers`` threads (default: the usable cores), BLAS at
-    one thread; results in the order of ``blocks``, so the numbers do not depend on the threads.
+    """``[fn(b) for b in blocks]`` on up to ``workers`` threads (default: :func:`idle_cores`), BLAS
+    at one thread; results in the order of ``blocks``, so the numbers do not depend on the threads.
 
     ``blocks`` is consumed lazily, at most two blocks per thread ahead of the work, so a generator
     that draws random numbers (in order, on the calling thread) overlaps with the work without
     holding every block in memory.
     """
-    workers = usable_cores() if workers is None else max(1, int(workers))
+    workers = idle_cores() if workers is None else max(1, int(workers))
     with one_blas_thread():
         if workers == 1:
             return [fn(b) for b in blocks]

@@ -26,7 +26,7 @@ an integer below 2^24 and the product runs exactly in single precision, at twice
 double precision (a chunk whose bound would be exceeded, and any non-integer data, runs in double
 precision).
 
-Threading: blocks of resamples (complete data) or row chunks (missing data) run on the usable
+Threading: blocks of resamples (complete data) or row chunks (missing data) run on the idle
 cores as independent tasks with BLAS held to one thread (:mod:`survey._threads`), so a busy
 machine is never slower than one thread; the random draws stay on the calling thread, in order,
 so the numbers do not depend on the number of threads.
@@ -54,7 +54,7 @@ def bootstrap_alphas(x: np.ndarray, n_boot: int, seed: int | None, use: str,
     ``use="complete"`` drops a resample's incomplete rows (as the point estimate does); with
     ``use="pairwise"`` each resample gets its pairwise-complete covariance matrix. A resample in
     which some pair of items is answered together by fewer than 2 rows gives NaN.
-    ``workers`` is the number of threads (default: the usable cores).
+    ``workers`` is the number of threads (default: the idle cores, see :mod:`survey._threads`).
     """
     rng = np.random.default_rng(seed)
     nrow, p = x.shape

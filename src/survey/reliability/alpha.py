@@ -283,10 +283,10 @@ def alpha(
         cross-products and counts over the original rows, never from a resampled copy.
     n_boot : int
         Number of bootstrap resamples (``ci="bootstrap"`` only). The resamples run as independent
-        blocks on the cores this process may use, with BLAS held to one thread (threadpoolctl):
-        on a busy machine, BLAS threads waiting for each other are slower than one thread, and
-        independent blocks are never slower than one thread. The numbers do not depend on the
-        number of threads.
+        blocks on the idle cores (the usable cores less the load average, at least one), with
+        BLAS held to one thread (threadpoolctl): BLAS threads waiting for each other on a busy
+        machine are slower than one thread, so a busy machine runs one thread and a quiet one
+        every core. The numbers do not depend on the number of threads.
     seed : int or None
         Seed of the bootstrap resamples; ``None`` for fresh entropy.
     use : {"pairwise", "complete"}

@@ -12,7 +12,7 @@ that stream (``bit_generator.random_raw``), read as bytes, one per respondent in
 byte gives the frequency through a table of Poisson(1) rounded to 1/256 (see below). Whole words
 per replicate: batches of replicates draw the same numbers as one block.
 
-Threading: groups are independent tasks on the usable cores with BLAS held to one thread
+Threading: groups are independent tasks on the idle cores with BLAS held to one thread
 (:mod:`survey._threads`), so a busy machine is never slower than one thread; the numbers do not
 depend on the threads.
 """

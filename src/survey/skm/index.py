@@ -154,9 +154,9 @@ def ikm(data: pd.DataFrame, by: str | Sequence[str] | None = None, regime: str =
     get no interval. A replicate in which an unsur drew no valid answer uses the group's other unsur
     (weights renormalised, as above).
 
-    Threading: groups are resampled as independent tasks on the cores this process may use, with
-    BLAS held to one thread (threadpoolctl), so a busy machine is never slower than one thread; the
-    numbers do not depend on the number of threads.
+    Threading: groups are resampled as independent tasks on the idle cores (usable cores less the
+    load average, at least one), with BLAS held to one thread (threadpoolctl): a busy machine runs
+    one thread, a quiet one every core; the numbers do not depend on the number of threads.
 
     References
     ----------
