@@ -173,6 +173,10 @@ def _still_fresh(manifest: dict[str, Any], key: str, folder: Path) -> bool:
 
 
 # ---- lock -------------------------------------------------------------------------------------
+# Lock descriptors of this process: forked workers close their copies at once, or a worker outliving
+# a killed runner would keep the folder locked.
+_HELD: list[int] = []
+
 class _FolderLock:
     """One run per output folder: an flock on ``<folder>/.lock`` holding the owner's PID."""
 
@@ -198,10 +202,12 @@ class _FolderLock:
         fh.write(f"PID {os.getpid()} on {os.uname().nodename}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
         fh.flush()
         self.fh = fh
+        _HELD.append(fh.fileno())
         return self
 
     def __exit__(self, *exc) -> None:
         if self.fh is not None:
+            _HELD.remove(self.fh.fileno())
             self.fh.close()  # closing releases the lock; the file stays (a later run takes it)
 
 
@@ -402,7 +408,7 @@ class _Worker:
         from .worker import worker_main
 
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=worker_main, args=(child, str(root), kernel, skip), daemon=True)
+        self.proc = ctx.Process(target=worker_main, args=(child, str(root), kernel, skip, tuple(_HELD)), daemon=True)
         self.proc.start()
         child.close()
         self.task: dict | None = None

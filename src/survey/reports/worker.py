@@ -341,8 +341,14 @@ def _scan(work: Path) -> str | None:
             f"{first[2]}); the report is withheld")
 
 
-def worker_main(conn, root: str, kernel: str, skip: list[str]) -> None:
-    """A local pool worker: reports arrive on ``conn`` one at a time; results go back on it."""
+def worker_main(conn, root: str, kernel: str, skip: list[str], close: tuple[int, ...] = ()) -> None:
+    """A local pool worker: reports arrive on ``conn`` one at a time; results go back on it.
+    ``close``: descriptors inherited from the runner that this process must not keep (the folder lock)."""
+    for fd in close:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
     os.setsid()  # the terminal's Ctrl-C reaches the runner only; the runner ends workers itself
     die_with_parent()
     parent = os.getppid()
