@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -268,3 +269,20 @@ def test_map_file_goes_through_the_bounded_yaml_loader(tmp_path, root):
         f"{k}: &{k} [{', '.join(['*' + p] * 10)}]\n" for p, k in zip("abcdefgh", "bcdefghi")))
     p = survey("validate-data", tmp_path / "x.csv", "--instrument", "skm_2017", "--map", bomb, cwd=root)
     assert p.returncode == 2 and "--map" in p.stderr and "the aliases expand to more than" in p.stderr
+
+
+HOSTILE_RESPONSES = Path(__file__).resolve().parent / "fixtures" / "hostile" / "responses"
+
+
+def test_validate_data_prints_notes_and_accepts_a_label_mismatch_when_asked():
+    # Empty rows are not problems, but the command says they were skipped (on stderr).
+    r = survey("validate-data", HOSTILE_RESPONSES / "empty_rows.csv", "--instrument", "training_reaction")
+    assert "note:" in r.stderr and "empty" in r.stderr.lower(), r.stderr
+    # An SPSS file whose labels run the other way is a problem, unless the user accepts it explicitly.
+    sav = HOSTILE_RESPONSES / "sav_reversed.sav"
+    refused = survey("validate-data", sav, "--instrument", "training_reaction")
+    assert refused.returncode == 2 and "run the other way" in refused.stdout
+    accepted = survey("validate-data", sav, "--instrument", "training_reaction", "--accept-label-mismatch",
+                      "--allow-missing-items")  # the file holds a few items only
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert "no problems found" in accepted.stdout and "note:" in accepted.stderr

@@ -141,7 +141,10 @@ def _validate_data(args) -> int:
     rep = validate_data(args.file, args.instrument, source=args.source, sheet=args.sheet,
                         header_row=args.header_row, encoding=args.encoding, sep=args.sep,
                         columns=_read_mapping(args.map), recode=_read_recode(args.recode), id_column=args.id_column,
-                        required_items=not args.allow_missing_items)
+                        required_items=not args.allow_missing_items,
+                        accept_label_mismatch=args.accept_label_mismatch)
+    for note in rep.attrs.get("notes", []):  # not problems, but the user should know (rows skipped, labels accepted)
+        print(f"{args.file}: note: {note}", file=sys.stderr)
     if rep.empty:
         print(f"{args.file}: no problems found")
         return 0
@@ -316,6 +319,9 @@ def _add_data_commands(sub) -> None:
     x.add_argument("--recode", help="answer codes to scale values, e.g. A1=1,A2=2,A3=3")
     x.add_argument("--id-column", help="respondent id column checked for duplicates")
     x.add_argument("--allow-missing-items", action="store_true", help="do not report item columns absent from the file")
+    x.add_argument("--accept-label-mismatch", action="store_true",
+                   help="SPSS files: read codes as they are even when their value labels disagree with the "
+                        "instrument's scale (reported as a note instead of a problem)")
     x.set_defaults(func=_validate_data)
 
     x = sub.add_parser("quality", help="data-quality flags: straight-lining, speeders, non-response, "
