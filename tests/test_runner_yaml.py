@@ -50,3 +50,23 @@ def test_oversized_and_deep_and_broken(tmp_path):
 def test_no_python_objects():
     with pytest.raises(SurveyError, match="not valid YAML"):
         loads_yaml("!!python/object/apply:os.system ['echo hi']")
+
+
+def test_plain_documents_take_libyaml_and_read_the_same():
+    """A document without aliases is read by libyaml's C loader; the result equals the bounded
+    Python loader's, and documents with aliases or deep nesting still go the checked way."""
+    import yaml
+
+    from survey import _yaml
+
+    items = "\n".join(f"  - name: Q{i}\n    label: {{id: 'Butir {i}', en: 'Item {i}: yes'}}\n    reverse: no"
+                      for i in range(3000))
+    text = f"id: big\nversion: '1.10'\nitems:\n{items}\n"
+    assert _yaml._plain_document(text, _yaml.MAX_NODES)
+    python = _yaml._loader_class(_yaml.MAX_ALIASES, _yaml.MAX_NODES)(text).get_single_data()
+    assert _yaml.loads_yaml(text) == python
+    assert python["version"] == "1.10" and python["items"][2999]["reverse"] is False
+    assert not _yaml._plain_document("a: &a [1, 2]\nb: *a\n", _yaml.MAX_NODES)
+    assert not _yaml._plain_document("[" * 150 + "]" * 150, _yaml.MAX_NODES)
+    assert not _yaml._plain_document("a: [1, 2\n", _yaml.MAX_NODES)   # broken: the Python loader says where
+    assert yaml.__with_libyaml__  # PyYAML wheels ship libyaml; without it the Python loader is used
