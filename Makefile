@@ -55,12 +55,14 @@ lab: $(STAMP)
 	    $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/00_start_here.ipynb
 
 # Speed and memory beside the peer tools, as ratios (minutes; never part of `make test`).
+# run_all.py prints one table of ratios and writes outputs/bench/results.json.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	$(BIN)/python benchmarks/bench_responses.py
-	$(BIN)/python benchmarks/bench_reliability.py --blas-threads 1 --skip-missing-boot
+	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_validate.py --columns 1000 10000
+	$(BIN)/python benchmarks/bench_cfa.py
 	$(BIN)/python benchmarks/bench_impact.py
-	$(BIN)/python benchmarks/bench_skm.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
 	rm -rf outputs/demo outputs/scratch data/demo
