@@ -51,6 +51,12 @@ def timed(fn, repeat: int) -> dict:
             "load": round(os.getloadavg()[0], 1), "result": out}
 
 
+def merge(runs: list) -> dict:
+    """Medians over single runs made by :func:`timed`."""
+    return {"wall_s": statistics.median(r["wall_s"] for r in runs), "cpu_s": statistics.median(r["cpu_s"] for r in runs),
+            "runs": len(runs), "load": runs[-1]["load"], "result": runs[-1]["result"]}
+
+
 def psych_seconds(df, n_iter: int) -> float | None:
     """Seconds psych::alpha takes per bootstrap resample (timed inside R), or None without R."""
     if shutil.which("Rscript") is None:
@@ -87,8 +93,10 @@ def alpha_cases(args, rows: list) -> None:
         label = "1% missing, pairwise" if missing else "complete"
         df = make_data(n, p, missing, 20261127)
         x = df.to_numpy()
-        ours = timed(lambda: bootstrap_alphas(x, 1000, 1, "pairwise"), args.repeat)
-        one = timed(lambda: bootstrap_alphas(x, 1000, 1, "pairwise", workers=1), args.repeat)
+        # interleaved, so the default threading and one thread see the same neighbours
+        pairs = [(timed(lambda: bootstrap_alphas(x, 1000, 1, "pairwise"), 1),
+                  timed(lambda: bootstrap_alphas(x, 1000, 1, "pairwise", workers=1), 1)) for _ in range(args.repeat)]
+        ours, one = (merge([p[i] for p in pairs]) for i in (0, 1))
         per = psych_seconds(df, args.psych_iter) if not args.no_r else None
         rows.append(case(f"alpha bootstrap {n:,}x{p}, {label}, 1000 resamples", ours,
                          "psych::alpha n.iter=1000 (scaled)" if per is not None else "psych (not run)",
