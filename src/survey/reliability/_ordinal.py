@@ -257,7 +257,7 @@ def fit_ordinal(model: CFAModel, groups: list[np.ndarray], estimator: str, *, st
                 group_equal: Sequence[str] = (), group_partial: Sequence[str] = (),
                 ordinal: dict[str, int]) -> dict:
     """DWLS / WLSMV fit of ordered indicators (delta parameterisation, as lavaan's default)."""
-    from .cfa import _cfi, _rmsea_ci, _start_values, _tli
+    from .cfa import _start_values
 
     items = model.items
     x_all = np.vstack(groups)
@@ -278,39 +278,7 @@ def fit_ordinal(model: CFAModel, groups: list[np.ndarray], estimator: str, *, st
     n = float(ns.sum())
     wv = [1.0 / np.diag(s.gamma) for s in sst]  # DWLS weights: the diagonal of Gamma, inverted
     x = _start_values(spec, [s.cor for s in sst], [np.zeros(spec.p) for _ in sst])
-
-    def objective(xx):
-        f = 0.0
-        for g in range(G):
-            try:
-                r = sst[g].s - mdl.sigma(xx, g)
-            except np.linalg.LinAlgError:
-                return np.inf
-            f += w[g] * np.sum(wv[g] * r * r)
-        return f
-
-    converged = False
-    f = objective(x)
-    for _ in range(200):  # Gauss-Newton with step halving: the DWLS fit is a weighted least squares
-        jtj = np.zeros((spec.npar, spec.npar))
-        jtr = np.zeros(spec.npar)
-        for g in range(G):
-            d = mdl.delta(x, g)
-            r = sst[g].s - mdl.sigma(x, g)
-            jtj += w[g] * d.T @ (wv[g][:, None] * d)
-            jtr += w[g] * d.T @ (wv[g] * r)
-        step = np.linalg.solve(jtj, jtr)
-        t = 1.0
-        while t > 1e-8:
-            fn = objective(x + t * step)
-            if fn <= f + 1e-15:
-                break
-            t /= 2
-        x = x + t * step
-        f_old, f = f, objective(x)
-        if np.max(np.abs(jtr)) < 1e-12 or (abs(f_old - f) < 1e-16 and np.max(np.abs(t * step)) < 1e-10):
-            converged = True
-            break
+    x, converged = _gauss_newton(x, spec, mdl, sst, w, wv)
     # lavaan's DWLS statistic: (N_g - 1) times each group's weighted sum of squares
     chisq = float(sum(ns[g] * np.sum(wv[g] * (sst[g].s - mdl.sigma(x, g)) ** 2) for g in range(G)))
     ndat = sum(s.ntau + len(s.pairs) for s in sst)
@@ -327,44 +295,112 @@ def fit_ordinal(model: CFAModel, groups: list[np.ndarray], estimator: str, *, st
         b = sum(w[g] * deltas[g].T @ (wv[g][:, None] * sst[g].gamma * wv[g][None, :]) @ deltas[g] for g in range(G))
         cov = a_inv @ b @ a_inv / n
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
-
-    def ug_traces(dlist, ainv):
-        """tr(U Gamma) and tr((U Gamma)^2) over all groups at once (lavaan's approach):
-        V = bdiag(f_g W_g), Gamma = bdiag(Gamma_g / f_g), U = V - V D (D'VD)^-1 D' V."""
-        from scipy.linalg import block_diag
-
-        v = block_diag(*[w[g] * np.diag(wv[g]) for g in range(G)])
-        gam = block_diag(*[sst[g].gamma / w[g] for g in range(G)])
-        dall = np.vstack(dlist)
-        vd = v @ dall
-        ug = (v - vd @ ainv @ vd.T) @ gam
-        return float(np.trace(ug)), float(np.sum(ug * ug.T))
-
     # independence baseline: thresholds reproduced exactly, correlations zero
     chisq_b = float(sum(ns[g] * np.sum(wv[g][sst[g].ntau:] * sst[g].s[sst[g].ntau:] ** 2) for g in range(G)))
     df_b = sum(len(s.pairs) for s in sst)
     out = {"chisq": chisq, "df": int(df), "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan}
     if estimator == "WLSMV" and df > 0:
-        tr1, tr2 = ug_traces(deltas, a_inv)
-        sa = np.sqrt(df / tr2)
-        shift = df - sa * tr1
-        xs = sa * chisq + shift
-        # the baseline's parameters are each group's own thresholds
-        nts = [s_.ntau for s_ in sst]
-        db, col = [], 0
+        out.update(_wlsmv_scaled(chisq, df, chisq_b, df_b, deltas, a_inv, sst, w, wv))
+    _add_fit_indices(out, chisq, df, chisq_b, df_b, n, G)
+    imps, srmr = _implied_and_srmr(x, spec, mdl, sst, w)
+    out.update({"srmr": srmr, "npar": spec.npar, "n_obs": int(n_rows)})
+    thresholds = pd.DataFrame([{"item": items[j], "threshold": f"t{t + 1}", "sample": sst[0].tau[j][t]}
+                               for j in range(len(items)) for t in range(ncat[j] - 1)])
+    return dict(spec=spec, x=x, se=se, fit=pd.Series(out, dtype=object), imps=imps, ns=ns, converged=converged,
+                thresholds=thresholds, levels=levels,
+                wls=dict(deltas=deltas, info=a, weights=wv, gammas=[s_.gamma for s_ in sst], fg=w))
+
+
+def _dwls_objective(xx: np.ndarray, mdl: _Model, sst: list[SampleStats], w: np.ndarray,
+                    wv: list[np.ndarray]) -> float:
+    """The DWLS discrepancy sum_g f_g sum(W_g r_g^2); infinite where an implied matrix cannot be
+    formed, so the line search steps back from it."""
+    f = 0.0
+    for g in range(len(sst)):
+        try:
+            r = sst[g].s - mdl.sigma(xx, g)
+        except np.linalg.LinAlgError:
+            return np.inf
+        f += w[g] * np.sum(wv[g] * r * r)
+    return f
+
+
+def _gauss_newton(x: np.ndarray, spec: Spec, mdl: _Model, sst: list[SampleStats], w: np.ndarray,
+                  wv: list[np.ndarray]) -> tuple[np.ndarray, bool]:
+    """Minimise the DWLS discrepancy from ``x``; returns the estimate and whether it converged."""
+    G = len(sst)
+    converged = False
+    f = _dwls_objective(x, mdl, sst, w, wv)
+    for _ in range(200):  # Gauss-Newton with step halving: the DWLS fit is a weighted least squares
+        jtj = np.zeros((spec.npar, spec.npar))
+        jtr = np.zeros(spec.npar)
         for g in range(G):
-            d0 = np.zeros((sst[g].ntau + len(sst[g].pairs), sum(nts)))
-            d0[:nts[g], col:col + nts[g]] = np.eye(nts[g])
-            col += nts[g]
-            db.append(d0)
-        a0 = sum(w[g] * db[g].T @ (wv[g][:, None] * db[g]) for g in range(G))
-        t1b, t2b = ug_traces(db, np.linalg.inv(a0))
-        sab = np.sqrt(df_b / t2b)
-        shift_b = df_b - sab * t1b
-        xsb = sab * chisq_b + shift_b
-        out.update({"chisq_scaled": xs, "df_scaled": int(df), "pvalue_scaled": float(stats.chi2.sf(xs, df)),
-                    "chisq_scaling_factor": 1 / sa, "chisq_shift": shift, "baseline_chisq_scaled": xsb,
-                    "baseline_chisq_scaling_factor": 1 / sab})
+            d = mdl.delta(x, g)
+            r = sst[g].s - mdl.sigma(x, g)
+            jtj += w[g] * d.T @ (wv[g][:, None] * d)
+            jtr += w[g] * d.T @ (wv[g] * r)
+        step = np.linalg.solve(jtj, jtr)
+        t = 1.0
+        while t > 1e-8:
+            fn = _dwls_objective(x + t * step, mdl, sst, w, wv)
+            if fn <= f + 1e-15:
+                break
+            t /= 2
+        x = x + t * step
+        f_old, f = f, _dwls_objective(x, mdl, sst, w, wv)
+        if np.max(np.abs(jtr)) < 1e-12 or (abs(f_old - f) < 1e-16 and np.max(np.abs(t * step)) < 1e-10):
+            converged = True
+            break
+    return x, converged
+
+
+def _ug_traces(dlist: list[np.ndarray], ainv: np.ndarray, sst: list[SampleStats], w: np.ndarray,
+               wv: list[np.ndarray]) -> tuple[float, float]:
+    """tr(U Gamma) and tr((U Gamma)^2) over all groups at once (lavaan's approach):
+    V = bdiag(f_g W_g), Gamma = bdiag(Gamma_g / f_g), U = V - V D (D'VD)^-1 D' V."""
+    from scipy.linalg import block_diag
+
+    G = len(sst)
+    v = block_diag(*[w[g] * np.diag(wv[g]) for g in range(G)])
+    gam = block_diag(*[sst[g].gamma / w[g] for g in range(G)])
+    dall = np.vstack(dlist)
+    vd = v @ dall
+    ug = (v - vd @ ainv @ vd.T) @ gam
+    return float(np.trace(ug)), float(np.sum(ug * ug.T))
+
+
+def _wlsmv_scaled(chisq: float, df: int, chisq_b: float, df_b: int, deltas: list[np.ndarray], a_inv: np.ndarray,
+                  sst: list[SampleStats], w: np.ndarray, wv: list[np.ndarray]) -> dict[str, float]:
+    """The mean-and-variance adjusted (scaled and shifted) statistics of the model and of the
+    independence baseline, as lavaan reports them for WLSMV."""
+    G = len(sst)
+    tr1, tr2 = _ug_traces(deltas, a_inv, sst, w, wv)
+    sa = np.sqrt(df / tr2)
+    shift = df - sa * tr1
+    xs = sa * chisq + shift
+    # the baseline's parameters are each group's own thresholds
+    nts = [s_.ntau for s_ in sst]
+    db, col = [], 0
+    for g in range(G):
+        d0 = np.zeros((sst[g].ntau + len(sst[g].pairs), sum(nts)))
+        d0[:nts[g], col:col + nts[g]] = np.eye(nts[g])
+        col += nts[g]
+        db.append(d0)
+    a0 = sum(w[g] * db[g].T @ (wv[g][:, None] * db[g]) for g in range(G))
+    t1b, t2b = _ug_traces(db, np.linalg.inv(a0), sst, w, wv)
+    sab = np.sqrt(df_b / t2b)
+    shift_b = df_b - sab * t1b
+    xsb = sab * chisq_b + shift_b
+    return {"chisq_scaled": xs, "df_scaled": int(df), "pvalue_scaled": float(stats.chi2.sf(xs, df)),
+            "chisq_scaling_factor": 1 / sa, "chisq_shift": shift, "baseline_chisq_scaled": xsb,
+            "baseline_chisq_scaling_factor": 1 / sab}
+
+
+def _add_fit_indices(out: dict, chisq: float, df: int, chisq_b: float, df_b: int, n: float, G: int) -> None:
+    """Add CFI, TLI and RMSEA to ``out`` (in place, keeping lavaan's key order), and their scaled
+    versions when ``out`` already holds the scaled statistic."""
+    from .cfa import _cfi, _rmsea_ci, _tli
+
     out.update({"baseline_chisq": chisq_b, "baseline_df": df_b, "cfi": _cfi(chisq, df, chisq_b, df_b),
                 "tli": _tli(chisq, df, chisq_b, df_b)})
     if "chisq_scaled" in out:
@@ -378,22 +414,22 @@ def fit_ordinal(model: CFAModel, groups: list[np.ndarray], estimator: str, *, st
         lo_s, hi_s = _rmsea_ci(xs, df, n, G)
         out.update({"rmsea_scaled": np.sqrt(max(xs / n / df - 1 / n, 0.0)) * np.sqrt(G),
                     "rmsea_ci_low_scaled": lo_s, "rmsea_ci_high_scaled": hi_s})
-    # SRMR for ordered data: lavaan's srmr_bentler_nomean, the root mean square of the residual
-    # polychoric correlations over the p(p+1)/2 entries of the lower triangle (diagonal 0)
+
+
+def _implied_and_srmr(x: np.ndarray, spec: Spec, mdl: _Model, sst: list[SampleStats],
+                      w: np.ndarray) -> tuple[list, float]:
+    """Each group's implied moments and the SRMR for ordered data: lavaan's srmr_bentler_nomean,
+    the root mean square of the residual polychoric correlations over the p(p+1)/2 entries of the
+    lower triangle (diagonal 0), weighted by the group shares."""
     imps, srmr = [], 0.0
-    for g in range(G):
+    for g in range(len(sst)):
         imp = spec.implied(x, g)
         imps.append(imp)
         model_cor = np.eye(spec.p)
         model_cor[mdl.rows] = model_cor[mdl.rows[::-1]] = mdl.sigma(x, g)[sst[g].ntau:]
         res = sst[g].cor - model_cor
         srmr += w[g] * np.sqrt(np.mean(res[np.tril_indices(spec.p)] ** 2))
-    out.update({"srmr": srmr, "npar": spec.npar, "n_obs": int(n_rows)})
-    thresholds = pd.DataFrame([{"item": items[j], "threshold": f"t{t + 1}", "sample": sst[0].tau[j][t]}
-                               for j in range(len(items)) for t in range(ncat[j] - 1)])
-    return dict(spec=spec, x=x, se=se, fit=pd.Series(out, dtype=object), imps=imps, ns=ns, converged=converged,
-                thresholds=thresholds, levels=levels,
-                wls=dict(deltas=deltas, info=a, weights=wv, gammas=[s_.gamma for s_ in sst], fg=w))
+    return imps, srmr
 
 
 def satorra2000(m1: dict, m0: dict, t1: float, t0: float, df1: int, df0: int) -> tuple[float, float]:
