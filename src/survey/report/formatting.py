@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import functools
 import math
 from numbers import Real
 
@@ -91,8 +92,14 @@ def format_number(x: object, lang: str, digits: int = 2) -> str:
     locale = locale_of(lang)
     if _is_missing(x):
         return MISSING
-    value = float(x)  # type: ignore[arg-type]
-    out = _babel_decimal(_decimal(value), format=_pattern(_digits(digits)), locale=locale)
+    return _number(float(x), locale, _digits(digits))  # type: ignore[arg-type]
+
+
+# A report formats the same few thousand numbers again and again (tick labels at every draw,
+# tables, sentences); Babel parses the pattern and the locale on each call, so remember results.
+@functools.lru_cache(maxsize=65536)
+def _number(value: float, locale: str, digits: int) -> str:
+    out = _babel_decimal(_decimal(value), format=_pattern(digits), locale=locale)
     # Babel keeps the sign of a value that rounds to zero ("-0,00"); a reader sees a negative zero
     return out[1:] if out.startswith("-") and float(round(value, digits)) == 0 else out
 
@@ -115,7 +122,12 @@ def format_percent(x: object, lang: str, digits: int = 1) -> str:
     locale = locale_of(lang)
     if _is_missing(x):
         return MISSING
-    return _babel_percent(_decimal(float(x)), format=_pattern(_digits(digits), "%"), locale=locale)  # type: ignore[arg-type]
+    return _percent(float(x), locale, _digits(digits))  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=16384)
+def _percent(value: float, locale: str, digits: int) -> str:
+    return _babel_percent(_decimal(value), format=_pattern(digits, "%"), locale=locale)
 
 
 def format_pvalue(p: object, lang: str, digits: int = 3) -> str:
