@@ -9,7 +9,8 @@ discrepancy with its gradient. Estimators and tests live in :mod:`.cfa`."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+import functools
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -38,6 +39,16 @@ class Entry:
     kind: str
 
 
+def _written_terms(model: CFAModel) -> dict[tuple, Any]:
+    """The model's own terms by (lhs, op, rhs); a covariance is found under either order."""
+    written = {}
+    for t in model.terms:
+        written[(t.lhs, t.op, t.rhs)] = t
+        if t.op == "~~":
+            written[(t.rhs, t.op, t.lhs)] = t
+    return written
+
+
 class Spec:
     """The parameter table of a model fitted to ``n_groups`` groups.
 
@@ -62,93 +73,104 @@ class Spec:
         self.group_partial = {_norm(p) for p in group_partial}
         self.entries: list[Entry] = []
         self.names: list[str] = []
-        keys: dict[tuple, int] = {}
-        ovi = {v: i for i, v in enumerate(self.ov)}
-        lvi = {f: k for k, f in enumerate(self.lv)}
-        endo = {a for a, _ in model.regressions}
-        written = {}
-        for t in model.terms:
-            written[(t.lhs, t.op, t.rhs)] = t
-            if t.op == "~~":
-                written[(t.rhs, t.op, t.lhs)] = t
-
-        def add(mat, i, j, lhs, op, rhs, g, kind, default_free, default_value):
-            t = written.get((lhs, op, rhs))
-            free, value, label = default_free, default_value, None
-            if t is not None:  # a written term keeps the default unless its modifier says otherwise
-                if t.fixed is not None:
-                    free, value = False, t.fixed
-                elif t.free:
-                    free = True
-                elif t.label is not None:
-                    label = t.label
-            idx = -1
-            if free:
-                if label is not None:
-                    key = ("label", label)
-                elif kind in self._equal_kinds() and _norm(f"{lhs}{op}{rhs}") not in self.group_partial:
-                    key = ("equal", mat, i, j)
-                else:
-                    key = ("own", mat, i, j, g)
-                if key not in keys:
-                    keys[key] = len(self.names)
-                    self.names.append(f"{lhs}{op}{rhs}")
-                idx = keys[key]
-            self.entries.append(Entry(mat, i, j, lhs, op, rhs, g, idx, float(value), kind))
-
+        keys: dict[tuple, int] = {}  # what makes two entries one free parameter -> its index
+        written = _written_terms(model)
+        add = functools.partial(self._add_entry, keys, written)
         for g in range(n_groups):
-            for f, its in model.factors.items():
-                for n, it in enumerate(its):
-                    marker = n == 0 and not std_lv
-                    add("lambda", ovi[it], lvi[f], f, "=~", it, g, "marker" if marker else "loadings",
-                        not marker, 1.0 if marker else 0.0)
-            for a, b in model.regressions:
-                add("beta", lvi[a], lvi[b], a, "~", b, g, "regressions", True, 0.0)
-            for i, v in enumerate(self.ov):
-                if v in self.ordinal:
-                    continue  # delta parameterisation: no free residual variance
-                add("theta", i, i, v, "~~", v, g, "residuals", True, 0.0)
-            seen = set()
-            for a, b in model.residual_covs:
-                if (a, b) in seen or (b, a) in seen or a in lvi:
-                    continue
-                seen.add((a, b))
-                i, j = sorted((ovi[a], ovi[b]), reverse=True)
-                add("theta", i, j, a, "~~", b, g, "residual.covariances", True, 0.0)
-            exo_var_fixed = std_lv
-            # std_lv with equal loadings: the factor variances are free after the first group
-            if std_lv and "loadings" in self.group_equal and g > 0:
-                exo_var_fixed = False
-            for k, f in enumerate(self.lv):
-                add("psi", k, k, f, "~~", f, g, "lv.variances", not exo_var_fixed, 1.0 if exo_var_fixed else 0.0)
-            for k in range(self.m):
-                for l in range(k):
-                    fk, fl = self.lv[k], self.lv[l]
-                    user = (fl, "~~", fk) in written
-                    auto = fk not in endo and fl not in endo
-                    if user or auto:
-                        add("psi", k, l, fl, "~~", fk, g, "lv.covariances", True, 0.0)
-            for i, v in enumerate(self.ov):
-                if v in self.ordinal:
-                    # lavaan's scale factors (~*~, delta parameterisation): 1 in the first group,
-                    # free in the others once thresholds are held equal
-                    add("delta", i, 0, v, "~*~", v, g, "delta", g > 0 and "thresholds" in self.group_equal, 1.0)
-            if meanstructure:
-                for i, v in enumerate(self.ov):
-                    ordv = v in self.ordinal
-                    add("nu", i, 0, v, "~1", "", g, "intercepts", not ordv, 0.0)
-                    if ordv:
-                        for t in range(self.ordinal[v]):
-                            add("tau", i, t, v, "|", f"t{t + 1}", g, "thresholds", True, 0.0)
-                free_means = g > 0 and (("intercepts" in self.group_equal and not self.ordinal)
-                                        or ("thresholds" in self.group_equal and bool(self.ordinal)))
-                for k, f in enumerate(self.lv):
-                    add("alpha", k, 0, f, "~1", "", g, "means", free_means, 0.0)
+            self._add_paths(add, g, std_lv)
+            self._add_latent_and_means(add, g, std_lv, written)
         self.npar = len(self.names)
         self.by_group = [[e for e in self.entries if e.group == g] for g in range(n_groups)]
         self.free_by_group = [[e for e in eg if e.free >= 0] for eg in self.by_group]
         self.ntau = [sum(1 for e in eg if e.mat == "tau") for eg in self.by_group]
         self._check_identified()
+
+    def _add_entry(self, keys: dict[tuple, int], written: dict[tuple, Any], mat: str, i: int, j: int, lhs: str,
+                   op: str, rhs: str, g: int, kind: str, default_free: bool, default_value: float) -> None:
+        """Append one entry, free or fixed by lavaan's default unless the model writes it otherwise.
+        Free entries share an index when they carry one label, or when ``group_equal`` holds their
+        kind equal across groups (and ``group_partial`` does not free them)."""
+        t = written.get((lhs, op, rhs))
+        free, value, label = default_free, default_value, None
+        if t is not None:  # a written term keeps the default unless its modifier says otherwise
+            if t.fixed is not None:
+                free, value = False, t.fixed
+            elif t.free:
+                free = True
+            elif t.label is not None:
+                label = t.label
+        idx = -1
+        if free:
+            if label is not None:
+                key = ("label", label)
+            elif kind in self._equal_kinds() and _norm(f"{lhs}{op}{rhs}") not in self.group_partial:
+                key = ("equal", mat, i, j)
+            else:
+                key = ("own", mat, i, j, g)
+            if key not in keys:
+                keys[key] = len(self.names)
+                self.names.append(f"{lhs}{op}{rhs}")
+            idx = keys[key]
+        self.entries.append(Entry(mat, i, j, lhs, op, rhs, g, idx, float(value), kind))
+
+    def _add_paths(self, add: Callable[..., None], g: int, std_lv: bool) -> None:
+        """Group ``g``'s loadings, regressions, residual variances and residual covariances."""
+        model = self.model
+        ovi = {v: i for i, v in enumerate(self.ov)}
+        lvi = {f: k for k, f in enumerate(self.lv)}
+        for f, its in model.factors.items():
+            for n, it in enumerate(its):
+                marker = n == 0 and not std_lv
+                add("lambda", ovi[it], lvi[f], f, "=~", it, g, "marker" if marker else "loadings",
+                    not marker, 1.0 if marker else 0.0)
+        for a, b in model.regressions:
+            add("beta", lvi[a], lvi[b], a, "~", b, g, "regressions", True, 0.0)
+        for i, v in enumerate(self.ov):
+            if v in self.ordinal:
+                continue  # delta parameterisation: no free residual variance
+            add("theta", i, i, v, "~~", v, g, "residuals", True, 0.0)
+        seen = set()
+        for a, b in model.residual_covs:
+            if (a, b) in seen or (b, a) in seen or a in lvi:
+                continue
+            seen.add((a, b))
+            i, j = sorted((ovi[a], ovi[b]), reverse=True)
+            add("theta", i, j, a, "~~", b, g, "residual.covariances", True, 0.0)
+
+    def _add_latent_and_means(self, add: Callable[..., None], g: int, std_lv: bool,
+                              written: dict[tuple, Any]) -> None:
+        """Group ``g``'s factor variances and covariances, scale factors of ordinal items, and
+        (with a mean structure) intercepts, thresholds and factor means."""
+        endo = {a for a, _ in self.model.regressions}
+        exo_var_fixed = std_lv
+        # std_lv with equal loadings: the factor variances are free after the first group
+        if std_lv and "loadings" in self.group_equal and g > 0:
+            exo_var_fixed = False
+        for k, f in enumerate(self.lv):
+            add("psi", k, k, f, "~~", f, g, "lv.variances", not exo_var_fixed, 1.0 if exo_var_fixed else 0.0)
+        for k in range(self.m):
+            for l in range(k):
+                fk, fl = self.lv[k], self.lv[l]
+                user = (fl, "~~", fk) in written
+                auto = fk not in endo and fl not in endo
+                if user or auto:
+                    add("psi", k, l, fl, "~~", fk, g, "lv.covariances", True, 0.0)
+        for i, v in enumerate(self.ov):
+            if v in self.ordinal:
+                # lavaan's scale factors (~*~, delta parameterisation): 1 in the first group,
+                # free in the others once thresholds are held equal
+                add("delta", i, 0, v, "~*~", v, g, "delta", g > 0 and "thresholds" in self.group_equal, 1.0)
+        if self.meanstructure:
+            for i, v in enumerate(self.ov):
+                ordv = v in self.ordinal
+                add("nu", i, 0, v, "~1", "", g, "intercepts", not ordv, 0.0)
+                if ordv:
+                    for t in range(self.ordinal[v]):
+                        add("tau", i, t, v, "|", f"t{t + 1}", g, "thresholds", True, 0.0)
+            free_means = g > 0 and (("intercepts" in self.group_equal and not self.ordinal)
+                                    or ("thresholds" in self.group_equal and bool(self.ordinal)))
+            for k, f in enumerate(self.lv):
+                add("alpha", k, 0, f, "~1", "", g, "means", free_means, 0.0)
 
     def knows(self, name: str) -> bool:
         """Whether ``name`` (lavaan's spelling, e.g. ``"f1=~x2"``, ``"x3~1"``) is a parameter."""
