@@ -153,7 +153,6 @@ class ImpactReport:
         from .. import impact
         from ..paths import project_path
         from ..privacy import is_synthetic
-        from ..skm import ikm as ikm_index
 
         check_lang(lang)
         check_choice("design", design, ["did", "event_study", "staggered"])
@@ -162,88 +161,22 @@ class ImpactReport:
         data_path = project_path(data)
         emp = survey.read_responses(data_path, inst)
         unit, wave = "unit_id", "wave"
-        if program == "kepemimpinan" and "first_treated" in emp.columns:
-            first = pd.to_numeric(emp.groupby(unit)["first_treated"].first())
-        else:
-            first = impact.adoption_waves(pd.read_csv(project_path(records)), program, unit=unit, time=wave)
-        first = first.reindex(sorted(emp[unit].unique()))
-        if outcome == "ikm":
-            sk = survey.read_responses(project_path(skm), "skm_2017")
-            ik = ikm_index(sk, by=[unit, wave], ci=None).summary.reset_index()
-            analysis = ik[[unit, wave, "ikm", "n"]].copy()
-            y, label, shown = "ikm", t("impact.ikm", lang), sk
-        else:
-            inst.items_of(outcome)  # a clear error for an unknown construct
-            analysis = survey.score(emp, inst, constructs=[outcome])
-            y, label, shown = outcome, inst.label(outcome, lang), emp
+        first = _adoption_waves(emp, program, records, unit, wave)
+        analysis, y, label, shown = _outcome_data(emp, inst, outcome, skm, lang, unit, wave)
         analysis["first_treated"] = analysis[unit].map(first).astype(float)
         analysis["D"] = ((analysis["first_treated"] > 0) & (analysis[wave] >= analysis["first_treated"])).astype(float)
         panel = impact.unit_wave_means(analysis, y, unit, wave, keep=("first_treated",))
-
-        rows: dict[str, tuple] = {}
-        inference: dict[str, str] = {}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for key, s in (("twfe_cr1", "cluster"), ("twfe_cr2", "cr2"), ("twfe_wild", "wild")):
-                try:
-                    r = impact.twfe(analysis, y, unit, wave, "D", cluster=unit, se=s, n_boot=n_boot, seed=seed,
-                                    confidence=confidence)
-                    rows[key] = (r.att, r.ci_low, r.ci_high, r.pvalue)
-                    # the report's own words for the inference (the result's text is English)
-                    inference[key] = key + (f"|{r.n_clusters}" if hasattr(r, "n_clusters") else "|")
-                except (SurveyError, ValueError, np.linalg.LinAlgError):
-                    pass
-            try:
-                cs = impact.staggered(panel, y, unit, wave, "first_treated", control="never", confidence=confidence)
-                rows["cs"] = (cs.att, cs.ci_low, cs.ci_high, cs.pvalue)
-            except (SurveyError, ValueError):
-                cs = None
-            try:
-                mx = impact.mixed(analysis.assign(wave_f=analysis[wave].astype(str)), f"{y} ~ D + C(wave_f)", unit,
-                                  confidence=confidence)
-                rows["mixed"] = (float(mx.params["D"]), float(mx.table.loc["D", "ci_low"]),
-                                 float(mx.table.loc["D", "ci_high"]), float(mx.table.loc["D", "pvalue"]))
-            except (SurveyError, ValueError, KeyError, np.linalg.LinAlgError):
-                mx = None
-            try:
-                es = impact.event_study(analysis, y, unit, wave, "first_treated", leads=leads, lags=lags, cluster=unit,
-                                        se="cr2" if se == "cr2" else "cluster", confidence=confidence)
-            except (SurveyError, ValueError, np.linalg.LinAlgError):
-                es = None
+        rows, inference, cs, mx, es = _fit_estimators(analysis, panel, y, unit, wave, se=se, n_boot=n_boot, seed=seed,
+                                                      leads=leads, lags=lags, confidence=confidence)
         est = pd.DataFrame(rows, index=["estimate", "ci_low", "ci_high", "pvalue"]).T.astype(float) if rows else \
             pd.DataFrame(columns=["estimate", "ci_low", "ci_high", "pvalue"])
         # an estimator whose interval cannot be computed (no comparison units) is not a result
         est = est[np.isfinite(est["estimate"])] if len(est) else est
-        head_key = "cs" if design == "staggered" else {"cluster": "twfe_cr1", "cr2": "twfe_cr2", "wild": "twfe_wild"}[se]
-        if head_key not in est.index:
-            head_key = None
-        never = int((first.fillna(0) == 0).sum())
-        if never == 0 and first.nunique() <= 1:
-            head_key = None  # everyone adopts at once and nobody stays out: nothing to compare with
-
+        head_key = _headline_key(est, first, design, se)
         med = None
         if outcome == "ikm" and "managerial" in inst.constructs and head_key is not None:
-            mc = (survey.score(emp, inst, constructs=["managerial"]).groupby([unit, wave])["managerial"].mean()
-                  .rename("managerial_mean").reset_index())
-            md = analysis.merge(mc, on=[unit, wave])
-            # unit and wave fixed effects enter the mediation models as dummies
-            fe = pd.get_dummies(md[unit], prefix="unit", drop_first=True, dtype=float).join(
-                pd.get_dummies(md[wave], prefix="wave", drop_first=True, dtype=float))
-            try:
-                med = impact.mediation(md.join(fe), "D", "managerial_mean", y, controls=list(fe.columns), cluster=unit,
-                                       n_boot=2000, seed=seed, confidence=confidence)
-            except (SurveyError, ValueError, np.linalg.LinAlgError):
-                med = None
-
-        truth_path = project_path(truth) if truth else Path(data_path).parent / "truth.json"
-        true_att = None
-        if truth_path.is_file():
-            tj = json.loads(truth_path.read_text(encoding="utf-8"))
-            # the true effects belong to the adoption schedule the data were generated with
-            gen = {u: (0 if v is None else int(v)) for u, v in tj.get("cohorts", {}).items()}
-            ours = {u: (0 if pd.isna(v) else int(v)) for u, v in first.items()}
-            if gen and gen == ours:
-                true_att = tj.get("effects", {}).get(outcome, {}).get("att_observed")
+            med = _mediation(emp, inst, analysis, y, unit, wave, seed=seed, confidence=confidence)
+        true_att = _true_att(truth, data_path, first, outcome)
         src = project_path(skm) if outcome == "ikm" else data_path
         return cls(lang=lang, program=program, outcome=outcome, outcome_label=label, design=design, se=se,
                    analysis=analysis, panel=panel, first=first, estimates=est, head_key=head_key, es=es, cs=cs, mx=mx,
@@ -447,3 +380,124 @@ class ImpactReport:
         from .notebook import write_results
 
         return write_results(project_path(out_dir), self.key_figures(), synthetic=self.synthetic)
+
+
+def _adoption_waves(emp: pd.DataFrame, program: str, records: str, unit: str, wave: str) -> pd.Series:
+    """Each unit's first treated wave (0 or NaN for never): from the survey itself when it carries
+    the demo's ``first_treated`` column, otherwise from the training records."""
+    from .. import impact
+    from ..paths import project_path
+
+    if program == "kepemimpinan" and "first_treated" in emp.columns:
+        first = pd.to_numeric(emp.groupby(unit)["first_treated"].first())
+    else:
+        first = impact.adoption_waves(pd.read_csv(project_path(records)), program, unit=unit, time=wave)
+    return first.reindex(sorted(emp[unit].unique()))
+
+
+def _outcome_data(emp: pd.DataFrame, inst: Any, outcome: str, skm: str, lang: str, unit: str,
+                  wave: str) -> tuple[pd.DataFrame, str, str, pd.DataFrame]:
+    """The analysis rows, outcome column, its label and the responses the report describes: the
+    IKM per unit and wave from the SKM file, or a construct score of the employee survey."""
+    import survey
+    from ..paths import project_path
+    from ..skm import ikm as ikm_index
+
+    if outcome == "ikm":
+        sk = survey.read_responses(project_path(skm), "skm_2017")
+        ik = ikm_index(sk, by=[unit, wave], ci=None).summary.reset_index()
+        analysis = ik[[unit, wave, "ikm", "n"]].copy()
+        return analysis, "ikm", t("impact.ikm", lang), sk
+    inst.items_of(outcome)  # a clear error for an unknown construct
+    analysis = survey.score(emp, inst, constructs=[outcome])
+    return analysis, outcome, inst.label(outcome, lang), emp
+
+
+def _fit_estimators(analysis: pd.DataFrame, panel: pd.DataFrame, y: str, unit: str, wave: str, *, se: str,
+                    n_boot: int, seed: int, leads: int, lags: int, confidence: float,
+                    ) -> tuple[dict[str, tuple], dict[str, str], Any, Any, Any]:
+    """Every estimator the report compares: (rows of estimate, ci_low, ci_high, pvalue by key,
+    inference words by key, Callaway-Sant'Anna, mixed model, event study). An estimator that
+    cannot be fitted on these data is left out (None) rather than failing the whole report."""
+    from .. import impact
+
+    rows: dict[str, tuple] = {}
+    inference: dict[str, str] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for key, s in (("twfe_cr1", "cluster"), ("twfe_cr2", "cr2"), ("twfe_wild", "wild")):
+            try:
+                r = impact.twfe(analysis, y, unit, wave, "D", cluster=unit, se=s, n_boot=n_boot, seed=seed,
+                                confidence=confidence)
+                rows[key] = (r.att, r.ci_low, r.ci_high, r.pvalue)
+                # the report's own words for the inference (the result's text is English)
+                inference[key] = key + (f"|{r.n_clusters}" if hasattr(r, "n_clusters") else "|")
+            except (SurveyError, ValueError, np.linalg.LinAlgError):
+                pass
+        try:
+            cs = impact.staggered(panel, y, unit, wave, "first_treated", control="never", confidence=confidence)
+            rows["cs"] = (cs.att, cs.ci_low, cs.ci_high, cs.pvalue)
+        except (SurveyError, ValueError):
+            cs = None
+        try:
+            mx = impact.mixed(analysis.assign(wave_f=analysis[wave].astype(str)), f"{y} ~ D + C(wave_f)", unit,
+                              confidence=confidence)
+            rows["mixed"] = (float(mx.params["D"]), float(mx.table.loc["D", "ci_low"]),
+                             float(mx.table.loc["D", "ci_high"]), float(mx.table.loc["D", "pvalue"]))
+        except (SurveyError, ValueError, KeyError, np.linalg.LinAlgError):
+            mx = None
+        try:
+            es = impact.event_study(analysis, y, unit, wave, "first_treated", leads=leads, lags=lags, cluster=unit,
+                                    se="cr2" if se == "cr2" else "cluster", confidence=confidence)
+        except (SurveyError, ValueError, np.linalg.LinAlgError):
+            es = None
+    return rows, inference, cs, mx, es
+
+
+def _headline_key(est: pd.DataFrame, first: pd.Series, design: str, se: str) -> str | None:
+    """The estimator the summary leads with, or None when it has no result or the data offer no
+    comparison."""
+    head_key = "cs" if design == "staggered" else {"cluster": "twfe_cr1", "cr2": "twfe_cr2", "wild": "twfe_wild"}[se]
+    if head_key not in est.index:
+        head_key = None
+    never = int((first.fillna(0) == 0).sum())
+    if never == 0 and first.nunique() <= 1:
+        head_key = None  # everyone adopts at once and nobody stays out: nothing to compare with
+    return head_key
+
+
+def _mediation(emp: pd.DataFrame, inst: Any, analysis: pd.DataFrame, y: str, unit: str, wave: str, *,
+               seed: int, confidence: float) -> Any:
+    """How much of the program's effect on the IKM runs through the managerial score (None when
+    the model cannot be fitted)."""
+    import survey
+    from .. import impact
+
+    mc = (survey.score(emp, inst, constructs=["managerial"]).groupby([unit, wave])["managerial"].mean()
+          .rename("managerial_mean").reset_index())
+    md = analysis.merge(mc, on=[unit, wave])
+    # unit and wave fixed effects enter the mediation models as dummies
+    fe = pd.get_dummies(md[unit], prefix="unit", drop_first=True, dtype=float).join(
+        pd.get_dummies(md[wave], prefix="wave", drop_first=True, dtype=float))
+    try:
+        return impact.mediation(md.join(fe), "D", "managerial_mean", y, controls=list(fe.columns), cluster=unit,
+                                n_boot=2000, seed=seed, confidence=confidence)
+    except (SurveyError, ValueError, np.linalg.LinAlgError):
+        return None
+
+
+def _true_att(truth: str, data_path: Any, first: pd.Series, outcome: str) -> Any:
+    """The simulated true effect for synthetic data (``truth.json`` beside the data unless given),
+    only when the data were generated with the same adoption schedule as the one analysed."""
+    from ..paths import project_path
+
+    truth_path = project_path(truth) if truth else Path(data_path).parent / "truth.json"
+    if not truth_path.is_file():
+        return None
+    tj = json.loads(truth_path.read_text(encoding="utf-8"))
+    # the true effects belong to the adoption schedule the data were generated with
+    gen = {u: (0 if v is None else int(v)) for u, v in tj.get("cohorts", {}).items()}
+    ours = {u: (0 if pd.isna(v) else int(v)) for u, v in first.items()}
+    if gen and gen == ours:
+        return tj.get("effects", {}).get(outcome, {}).get("att_observed")
+    return None
