@@ -368,6 +368,8 @@ class ImpactReport:
         out["parallel_trends"] = self._pre()[0]
         if self.med is not None:
             out["mediation_indirect"] = round(float(self.med.indirect), 4)
+            ind = self.med.table.loc["indirect"]
+            out["mediation_indirect_ci"] = [round(float(ind["ci_low"]), 4), round(float(ind["ci_high"]), 4)]
         if self.true_att is not None and self.head_key is not None:
             h = self.estimates.loc[self.head_key]
             out["true_effect"] = float(self.true_att)
