@@ -26,7 +26,7 @@ def test_skm_2017_matches_the_regulation():
     inst = load_instrument("skm_2017")
     unsur = [i for i in inst.items if i.construct == "ikm"]
     assert [i.name for i in unsur] == [f"U{k}" for k in range(1, 10)]
-    # DOMAIN.md: each unsur has its own 1-4 scale; check the first and last label of each
+    # PermenPANRB 14/2017: each unsur has its own 1-4 scale; check the first and last label of each
     expected = {
         "U1": ("Tidak sesuai", "Sangat sesuai"), "U2": ("Tidak mudah", "Sangat mudah"),
         "U3": ("Tidak cepat", "Sangat cepat"), "U4": ("Sangat mahal", "Gratis"),

@@ -482,6 +482,20 @@ def flag_items(res: AlphaResult, min_r_drop: float = 0.30) -> pd.DataFrame:
     Columns: ``low_r_drop`` (corrected item-total correlation below ``min_r_drop``, 0.30 by the
     usual rule of thumb, Nunnally & Bernstein 1994), ``alpha_rises`` (raw alpha is higher
     without the item) and ``flagged`` (either). Index as ``res.items``.
+
+    Examples
+    --------
+    REL4 of the shipped reaction data is reverse-keyed; left unreversed it is the one flagged:
+
+    >>> import warnings
+    >>> from survey import datasets
+    >>> from survey.reliability import alpha, flag_items
+    >>> d = datasets.load("reaction")[["REL1", "REL2", "REL3", "REL4"]]
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")   # alpha warns about the negative item too
+    ...     flags = flag_items(alpha(d))
+    >>> list(flags.index[flags["flagged"]])
+    ['REL4']
     """
     it = res.items
     low = it["r_drop"] < min_r_drop
