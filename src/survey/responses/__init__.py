@@ -28,7 +28,7 @@ Modules: :mod:`.read` (read and validate), :mod:`.convert` (cells to typed colum
 """
 from __future__ import annotations
 
-import warnings
+from .._checks import renamed_attribute
 from typing import Any
 
 from ._match import detect_source
@@ -46,10 +46,4 @@ _RENAMED = {"QualityFlags": QualityFlagsResult}
 
 
 def __getattr__(name: str) -> Any:
-    # Old names keep working for one release, with a warning that names the new one.
-    if name in _RENAMED:
-        new = _RENAMED[name]
-        warnings.warn(f"survey.responses.{name} is renamed {new.__name__}; the old name will be removed "
-                      "in the next release", DeprecationWarning, stacklevel=2)
-        return new
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return renamed_attribute(__name__, name, _RENAMED)
