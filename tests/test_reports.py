@@ -148,3 +148,18 @@ def test_report_that_leaks_personal_data_is_marked_failed(tmp_path):
     assert 'href="leak/report.html"' not in index and 'href="square/report.html"' in index
     # the index names the kind of identifier, never the identifier itself
     assert "3456" not in index and "198503122010011002" not in index
+
+
+def test_environment_fingerprint_does_not_depend_on_the_callers_path(monkeypatch, tmp_path):
+    # A test runner puts src/ on sys.path, where an editable install keeps a second copy of the
+    # workbench's metadata; the report kernel never sees it, so the cache key must not either
+    # (a resumed run once re-ran finished reports because of it).
+    from survey.reports.runner import _kernel_name, environment_fingerprint
+
+    kernel = _kernel_name()
+    before = environment_fingerprint(kernel)
+    extra = tmp_path / "site"
+    (extra / "extra_pkg-1.0.dist-info").mkdir(parents=True)
+    (extra / "extra_pkg-1.0.dist-info" / "METADATA").write_text("Name: extra_pkg\nVersion: 1.0\n")
+    monkeypatch.syspath_prepend(str(extra))
+    assert environment_fingerprint(kernel) == before

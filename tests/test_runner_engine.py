@@ -121,14 +121,6 @@ def test_timeout_and_dying_kernel(project):
     assert not _left_behind(project)
 
 
-# Known defect, kept visible: in the full suite the resumed run re-runs the finished report
-# (its status is "ok", not "cached"); run alone, both tests pass. Interruption, the index and the
-# cleanup of workers and kernels are asserted before that point and hold.
-RESUME_CACHE_DEFECT = pytest.mark.xfail(reason="resume after an interrupted run can miss the cache "
-                                               "in the full suite (re-runs instead of reusing)", strict=False)
-
-
-@RESUME_CACHE_DEFECT
 def test_sigint_then_resume(project):
     plan = _plan(project, "name: s\nreports:\n  - notebook: square.ipynb\n"
                           "  - notebook: sleepy.ipynb\n    parameters: {x: 120}\n"
@@ -156,7 +148,6 @@ def test_sigint_then_resume(project):
     assert [r.status for r in run.runs] == ["cached", "ok", "ok"]
 
 
-@RESUME_CACHE_DEFECT
 def test_sigkill_leaves_no_process_and_the_next_run_resumes(project):
     plan = _plan(project, "name: k\nreports:\n  - notebook: square.ipynb\n"
                           "  - notebook: sleepy.ipynb\n    parameters: {x: 120}\n")

@@ -123,17 +123,31 @@ def environment_fingerprint(kernel: str) -> str:
     except Exception:
         exe = sys.executable
     if exe in ("python", "python3") or Path(exe).resolve() == Path(sys.executable).resolve():
-        from importlib import metadata
-
-        pkgs = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"])
-        text = sys.version + "\n" + "\n".join(pkgs)
+        text = _installed_packages()
     else:  # another interpreter: ask it
+        import inspect
         import subprocess
 
-        code = ("import sys;from importlib import metadata as m;print(sys.version);"
-                "print('\\n'.join(sorted(f\"{d.metadata['Name']}=={d.version}\" for d in m.distributions())))")
+        code = inspect.getsource(_installed_packages) + "\nprint(_installed_packages())"
         text = subprocess.run([exe, "-c", code], capture_output=True, text=True, timeout=60).stdout
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _installed_packages() -> str:
+    """Python's version and the packages installed in the interpreter's site-packages, one per line.
+
+    Only the site-packages folders count, not ``sys.path``: the caller's path may hold extra entries
+    (a test runner adds ``src/``, where an editable install keeps a second copy of the workbench's
+    metadata) that the report kernel never sees, and the fingerprint must not depend on who asks.
+    Self-contained: it is also sent as source to another interpreter.
+    """
+    import sys
+    import sysconfig
+    from importlib import metadata
+
+    site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    pkgs = {f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions(path=site) if d.metadata["Name"]}
+    return sys.version + "\n" + "\n".join(sorted(pkgs))
 
 
 def report_key(spec: ReportSpec, env: str, root: Path) -> str:
