@@ -38,21 +38,37 @@ def localize_text(text: str, lang: str) -> str:
     return out + pct
 
 
+def _decimals(locs) -> int:
+    """The fewest decimals (0-6) that show every tick location exactly, so ticks read 0,5 1,0 1,5."""
+    for d in range(0, 6):
+        if all(abs(round(v, d) - v) < 1e-9 * max(1.0, abs(v)) for v in locs):
+            return d
+    return 6
+
+
 def _tick_formatter(axis, lang: str):
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import Formatter
 
-    def fmt(x, pos=None):
-        locs = [v for v in axis.get_majorticklocs()]
-        digits = 0
-        for d in range(0, 6):
-            if all(abs(round(v, d) - v) < 1e-9 * max(1.0, abs(v)) for v in locs):
-                digits = d
-                break
-        else:
-            digits = 6
-        return format_number(x, lang, digits)
+    class _LocaleFormatter(Formatter):
+        """Babel tick labels whose decimals are chosen once for the whole set of ticks.
 
-    return FuncFormatter(fmt)
+        Matplotlib hands the formatter all major ticks at once (``set_locs``) on every draw and
+        layout pass; asking the locator again for each label cost more than drawing the figure.
+        """
+
+        def __init__(self) -> None:
+            self._digits: int | None = None
+
+        def set_locs(self, locs) -> None:
+            super().set_locs(locs)
+            self._digits = _decimals(locs)
+
+        def __call__(self, x, pos=None) -> str:
+            # a label asked for outside a draw (a cursor readout) takes the axis's current ticks
+            digits = self._digits if self._digits is not None else _decimals(axis.get_majorticklocs())
+            return format_number(x, lang, digits)
+
+    return _LocaleFormatter()
 
 
 def _localize_axis(axis, lang: str) -> None:
