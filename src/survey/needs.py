@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from ._checks import as_list, check_choice, check_lang, require_columns
+from ._yaml import loads_yaml
 from .errors import DataError, InstrumentError
 from .instrument import Instrument, load_instrument
 from .results import Result
@@ -284,10 +284,8 @@ def _read_catalog(path: str | Path | Mapping | None) -> tuple[Any, str]:
         if not p.is_file():
             raise InstrumentError(f"{p}: no such training catalogue file")
         text, source = p.read_text(encoding="utf-8"), str(p)
-    try:
-        return yaml.safe_load(text), source
-    except yaml.YAMLError as err:
-        raise InstrumentError(f"{source}: not valid YAML ({err})") from None
+    # the one bounded loader: libyaml's C parser for a plain file, and an alias bomb is refused
+    return loads_yaml(text, source, error=InstrumentError), source
 
 
 def _has_both_languages(texts: Any) -> bool:

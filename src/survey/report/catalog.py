@@ -11,8 +11,9 @@ and the key is used as ``"<area>.<key>"`` (``t("common.summary_title", "id")``).
 :meth:`str.format` templates: ``{ikm}`` is filled from the keyword arguments of :func:`t`. Numbers are
 formatted by the caller (:mod:`survey.report.formatting`) so that the catalog never decides digits.
 
-The files are read once with :func:`yaml.safe_load` (no tags, no code) and checked: every key has a
-text in every report language and nothing else.
+The files are read once through the workbench's one YAML loader (:mod:`survey._yaml`: safe, and
+libyaml's C parser for plain files like these) and checked: every key has a text in every report
+language and nothing else.
 """
 from __future__ import annotations
 
@@ -20,9 +21,8 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from .._checks import LANGS, check_lang
+from .._yaml import load_yaml
 from ..errors import ParameterError
 
 MESSAGES_DIR = Path(__file__).with_name("messages")
@@ -63,8 +63,7 @@ def load_catalog(area: str) -> dict[str, dict[str, str]]:
     if not path.is_file():
         known = ", ".join(areas())
         raise ParameterError(f"no message catalog {area!r}; the areas are: {known}")
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+    data = load_yaml(path, error=ParameterError) or {}
     return _check_area(area, data, path)
 
 
