@@ -13,7 +13,9 @@ every human text must exist in every language of the instrument (pyxform would s
 """
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ._yaml import load_yaml, loads_yaml
+from ._yaml import MAX_BYTES, load_yaml, loads_yaml
 from .errors import InstrumentError
 
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
@@ -494,10 +496,34 @@ def read_instrument_yaml(name_or_path: str | Path) -> tuple[dict, str]:
     return data, source
 
 
+#: Validated instruments by file and content; a report loads the same instrument many times.
+_LOADED: "OrderedDict[tuple[str, str], Instrument]" = OrderedDict()
+_LOADED_MAX = 32
+
+
+def _content_key(name_or_path: str | Path) -> tuple[str, str] | None:
+    """The instrument file's resolved location and a digest of its bytes, or ``None`` when it cannot
+    be read here (the loader then reports why). The digest, not the modification time, decides
+    whether a file changed: an edit within the clock's resolution still counts."""
+    s = str(name_or_path)
+    source = resources.files("survey") / "instruments" / f"{s}.yaml" if s in builtin_names() else Path(s)
+    try:
+        if isinstance(source, Path):
+            if not source.is_file() or source.stat().st_size > MAX_BYTES:
+                return None
+            source = source.resolve()
+        raw = source.read_bytes()
+    except OSError:
+        return None
+    return str(source), hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
 def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
     """Load a built-in instrument by name (``"skm_2017"``) or an instrument YAML file.
 
-    Raises :class:`InstrumentError` listing every problem with its path in the file.
+    Raises :class:`InstrumentError` listing every problem with its path in the file. A file is
+    parsed and validated once per content; each call returns its own copy, so changing the
+    returned instrument never changes what the next caller gets.
 
     >>> inst = load_instrument("training_reaction")
     >>> inst.version, list(inst.constructs)
@@ -507,8 +533,19 @@ def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
     """
     if isinstance(name_or_path, Instrument):
         return name_or_path
-    data, source = read_instrument_yaml(name_or_path)
-    return instrument_from_dict(data, source)
+    key = _content_key(name_or_path)
+    inst = _LOADED.get(key) if key is not None else None
+    if inst is None:
+        data, source = read_instrument_yaml(name_or_path)
+        inst = instrument_from_dict(data, source)
+        if key is not None:
+            _LOADED[key] = inst
+            while len(_LOADED) > _LOADED_MAX:
+                _LOADED.popitem(last=False)
+    else:
+        _LOADED.move_to_end(key)
+    # the models are frozen but their lists and dicts are not: a caller gets a copy to change
+    return inst.model_copy(deep=True)
 
 
 def validate_instrument_file(path: str | Path) -> list[str]:
