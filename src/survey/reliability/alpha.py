@@ -17,7 +17,7 @@ from ._matrix import (_as_matrix, _check_variance, _complete_cov, _first_pc_sign
                       pairwise_cov, smc)
 from .polychoric import _polychoric
 
-__all__ = ["AlphaResult", "alpha", "alpha_for", "alpha_band", "flag_items", "feldt_ci"]
+__all__ = ["AlphaResult", "alpha", "alpha_for", "alpha_band", "flag_items", "feldt_ci", "raw_alpha"]
 
 # psych prints the Duhachek interval as alpha +/- 1.96 * ase; we use the same constant so that
 # the interval agrees to the last digit.
@@ -73,7 +73,7 @@ def _alpha1(c: np.ndarray, r: np.ndarray, smc_r: np.ndarray | None = None) -> di
     n = c.shape[0]
     sum_c, tr_c = c.sum(), np.trace(c)
     sum_r = r.sum()
-    raw = (1 - tr_c / sum_c) * n / (n - 1)
+    raw = _raw_alpha(c)
     std = (1 - n / sum_r) * n / (n - 1)
     g6 = 1 - (n - (smc(r) if smc_r is None else smc_r).sum()) / sum_r
     av_r = (sum_r - n) / (n * (n - 1))
@@ -249,6 +249,44 @@ def _interval(ci: str, raw_alpha: float, ase: float, x: np.ndarray, sign: np.nda
 
 # -- alpha ----------------------------------------------------------------------------------------
 
+def _keyed_covariance(data: pd.DataFrame, keys: Sequence[str] | None, use: str, what: str):
+    """The checked item matrix and its covariance with reverse-keyed items sign-flipped
+    (``C = K C K``): ``(x, cols, any_nan, keys, sign, c, mu)``, ``mu`` as :func:`_covariance`."""
+    x, cols = _as_matrix(data, what)
+    any_nan = bool(np.isnan(x.sum()))  # NaN propagates; cheaper than a boolean mask of the data
+    if any_nan:
+        _check_variance(x, cols, what)
+    keys, sign = _key_signs(keys, cols, what)
+    c, mu = _covariance(x, cols, any_nan, use, what)
+    return x, cols, any_nan, keys, sign, c * np.outer(sign, sign), mu
+
+
+def _raw_alpha(c: np.ndarray) -> float:
+    """``k/(k-1) (1 - tr C / sum C)`` of a keyed covariance matrix."""
+    n = c.shape[0]
+    return (1 - np.trace(c) / c.sum()) * n / (n - 1)
+
+
+def raw_alpha(data: pd.DataFrame, keys: Sequence[str] | None = None,
+              use: Literal["pairwise", "complete"] = "pairwise") -> float:
+    """Cronbach's raw alpha alone, ``k/(k-1) (1 - tr C / sum C)``: the ``raw_alpha`` of :func:`alpha`
+    with the same keys, covariances and checks, without the item analysis and the interval.
+
+    For a table of many alphas (a construct per wave, per group), where :func:`alpha`'s item
+    statistics would be computed only to be thrown away. Missing data and errors as :func:`alpha`.
+
+    Examples
+    --------
+    >>> from survey import datasets
+    >>> df = datasets.load("reaction")
+    >>> round(raw_alpha(df[["REL1", "REL2", "REL3", "REL4"]], keys=["REL4"]), 3)
+    0.808
+    """
+    check_choice("use", use, ("pairwise", "complete"))
+    c = _keyed_covariance(data, keys, use, "alpha")[5]
+    return float(_raw_alpha(c))
+
+
 def alpha(
     data: pd.DataFrame,
     keys: Sequence[str] | None = None,
@@ -367,15 +405,8 @@ def alpha(
                              "use ci='feldt' or ci='duhachek'")
     if ci == "bootstrap":
         n_boot = check_positive_int("n_boot", n_boot, minimum=2)
-    x, cols = _as_matrix(data, what)
-    any_nan = bool(np.isnan(x.sum()))  # NaN propagates; cheaper than a boolean mask of the data
-    if any_nan:
-        _check_variance(x, cols, what)
-    keys, sign = _key_signs(keys, cols, what)
+    x, cols, any_nan, keys, sign, c, mu = _keyed_covariance(data, keys, use, what)
     nsub, nvar = x.shape
-
-    c, mu = _covariance(x, cols, any_nan, use, what)
-    c = c * np.outer(sign, sign)
     c_answers = c  # describes the answers themselves, whatever `cor` says (item SDs, raw_r)
     notes: list[str] = []
     if cor == "polychoric":

@@ -251,7 +251,8 @@ class ReliabilityReport:
 
     def waves_table(self) -> Fragment:
         """Repeated waves: alpha of each construct per wave (waves under ``min_cell`` persons left out)."""
-        from ..reliability import alpha_for
+        # only raw alpha is shown: the full item analysis of each wave would be computed to be dropped
+        from ..reliability.alpha import raw_alpha
 
         if not self.repeated:
             return Fragment("")
@@ -264,8 +265,10 @@ class ReliabilityReport:
                 row: dict[str, Any] = {t("reliability.wave", lang): self.wl(w), t("reliability.n", lang): int(len(d))}
                 for c in self.constructs:
                     try:
-                        row[self.label(c)] = float(alpha_for(d, self.inst, c).raw_alpha) if len(d) >= self.min_cell else np.nan
-                    except (SurveyError, ValueError, TypeError):
+                        items = [i.name for i in self.inst.items_of(c)]
+                        row[self.label(c)] = (raw_alpha(d[items], keys=self.inst.reverse_items(c))
+                                              if len(d) >= self.min_cell else np.nan)
+                    except (SurveyError, ValueError, TypeError, KeyError):
                         row[self.label(c)] = np.nan
                 rows.append(row)
         return heading(t("reliability.waves_tab", lang)) + table(
