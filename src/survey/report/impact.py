@@ -19,6 +19,7 @@ import pandas as pd
 
 from .._checks import check_choice, check_lang
 from ..errors import DataError, SurveyError
+from ._base import ReportBase
 from .catalog import has, t
 from .display import Fragment, figure, header, heading, methods, note, paragraph, summary, table
 from .formatting import format_int, format_p, format_interval, format_number, format_percent, format_pvalue
@@ -109,7 +110,7 @@ def describe_impact(estimate: float, ci_low: float, ci_high: float, lang: str, *
 
 
 @dataclass
-class ImpactReport:
+class ImpactReport(ReportBase):
     """One impact report; build it with :meth:`load`, then display its sections."""
 
     lang: str
@@ -206,13 +207,11 @@ class ImpactReport:
 
     def header(self) -> Fragment:
         """Synthetic-data notice and the report header."""
-        from .notebook import notice_html
-
         lang = self.lang
         waves = [self.wave_labels.get(w, str(w)) for w in sorted(self.panel["wave"].unique())]
         sub = t("impact.subtitle", lang, o=self.outcome_label, u=format_int(self.n_units(), lang),
                 w=format_int(len(waves), lang))
-        notice = Fragment(notice_html(lang)) if self.synthetic != "none" else Fragment("")
+        notice = self.synthetic_notice()
         period = f"{waves[0]}–{waves[-1]}" if waves else None
         return notice + header(t("impact.title", lang, p=program_name(self.program, lang)), lang,
                                period=period, agency=self.agency or None, subtitle=sub)
@@ -375,13 +374,6 @@ class ImpactReport:
             out["true_effect"] = float(self.true_att)
             out["truth_in_ci"] = bool(h["ci_low"] <= self.true_att <= h["ci_high"])
         return out
-
-    def write_results(self, out_dir: str) -> Path:
-        """Write :meth:`key_figures` to ``out_dir/results.json``."""
-        from ..paths import project_path
-        from .notebook import write_results
-
-        return write_results(project_path(out_dir), self.key_figures(), synthetic=self.synthetic)
 
 
 def _adoption_waves(emp: pd.DataFrame, program: str, records: str, unit: str, wave: str) -> pd.Series:

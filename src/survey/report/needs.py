@@ -17,6 +17,7 @@ import pandas as pd
 
 from .._checks import check_lang
 from ..errors import DataError
+from ._base import ReportBase
 from .catalog import has, t
 from .display import Fragment, escape, figure, header, heading, methods, note, paragraph, summary, table
 from .formatting import format_int, format_number, format_percent
@@ -84,7 +85,7 @@ def describe_needs(summary_table: pd.DataFrame, lang: str, *, labels: Mapping[st
 
 
 @dataclass
-class NeedsReport:
+class NeedsReport(ReportBase):
     """One training-needs report; build it with :meth:`load`, then display its sections."""
 
     lang: str
@@ -169,12 +170,10 @@ class NeedsReport:
 
     def header(self) -> Fragment:
         """Synthetic-data notice and the report header."""
-        from .notebook import notice_html
-
         lang = self.lang
         sub = t("needs.subtitle", lang, n=format_int(len(self.df), lang), u=format_int(self.df["unit_id"].nunique(), lang),
                 s=sector_name(self.sector, lang))
-        notice = Fragment(notice_html(lang)) if self.synthetic != "none" else Fragment("")
+        notice = self.synthetic_notice()
         period = ", ".join(map(str, self.complete_years + self.partial_years)) or None
         return notice + header(t("needs.title", lang), lang, period=period, agency=self.agency or None, subtitle=sub)
 
@@ -311,12 +310,6 @@ class NeedsReport:
             out["share_below_jp_floor"] = round(self.jp_complete.share_below, 3)
             out["mean_jp_per_year"] = round(self.jp_complete.mean_jp, 1)
         return out
-
-    def write_results(self, out_dir: str) -> Path:
-        from ..paths import project_path
-        from .notebook import write_results
-
-        return write_results(project_path(out_dir), self.key_figures(), synthetic=self.synthetic)
 
 
 def _relevant(summary_table: pd.DataFrame, cat: Mapping) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .._checks import check_choice, check_lang
 from ..errors import SurveyError
+from ._base import ReportBase
 from .catalog import t
 from .display import Fragment, bullets, escape, figure, header, heading, methods, note, paragraph, summary, table
 from .formatting import format_int, format_interval, format_number, format_percent, format_pvalue
@@ -74,7 +75,7 @@ def describe_reliability(alphas: Mapping[str, float], lang: str, *, flagged: Map
 
 
 @dataclass
-class ReliabilityReport:
+class ReliabilityReport(ReportBase):
     """One reliability report; build it with :meth:`load`, then display its sections."""
 
     lang: str
@@ -185,8 +186,6 @@ class ReliabilityReport:
 
     # ------------------------------------------------------------------ sections
     def header(self) -> Fragment:
-        from .notebook import notice_html
-
         lang = self.lang
         inst_title = self.inst.text(self.inst.title, lang)
         if self.repeated:
@@ -196,7 +195,7 @@ class ReliabilityReport:
         else:
             sub = t("reliability.subtitle", lang, n=format_int(self.n_persons(), lang), k=len(self.constructs))
             period = None
-        notice = Fragment(notice_html(lang)) if self.synthetic != "none" else Fragment("")
+        notice = self.synthetic_notice()
         return notice + header(t("reliability.title", lang, inst=inst_title), lang, period=period,
                                agency=self.agency or None, subtitle=sub)
 
@@ -565,12 +564,6 @@ class ReliabilityReport:
             out["cfa_cfi"] = round(float(self._factor()["cfa"].fit.cfi), 3)
             out["cfa_rmsea"] = round(float(self._factor()["cfa"].fit.rmsea), 3)
         return out
-
-    def write_results(self, out_dir: str) -> Path:
-        from ..paths import project_path
-        from .notebook import write_results
-
-        return write_results(project_path(out_dir), self.key_figures(), synthetic=self.synthetic)
 
 
 INVARIANCE_LEVELS = ("configural", "metric", "scalar", "strict")

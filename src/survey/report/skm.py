@@ -19,6 +19,7 @@ import pandas as pd
 
 from .._checks import check_choice, check_lang
 from ..errors import DataError, ParameterError
+from ._base import ReportBase
 from .catalog import t
 from .display import Fragment, bullets, figure, header, heading, key_values, methods, note, paragraph, summary, table
 from .formatting import format_int, format_p, format_number, format_percent, format_pvalue
@@ -122,7 +123,7 @@ def describe_city(pooled: pd.Series, units: pd.DataFrame, lang: str, *, wave: st
 
 
 @dataclass
-class SKMReport:
+class SKMReport(ReportBase):
     """One SKM report, loaded once; each method returns one section.
 
     Build it with :meth:`load` from the notebook's parameters.
@@ -257,12 +258,10 @@ class SKMReport:
 
     def header(self) -> Fragment:
         """Synthetic-data notice (when the data are demo rows) and the report header."""
-        from .notebook import notice_html
-
         period = ", ".join(self.wl(w) for w in sorted(self.df["wave"].unique()))
         sub = t("skm.subtitle", self.lang, n=format_int(len(self.df), self.lang),
                 k=format_int(self.df["unit_id"].nunique(), self.lang), regime=t(f"skm.regime_{self.regime}", self.lang))
-        notice = Fragment(notice_html(self.lang)) if self.synthetic != "none" else Fragment("")
+        notice = self.synthetic_notice()
         return notice + header(self.title(), self.lang, period=period, agency=self.agency or None, subtitle=sub)
 
     def summary(self) -> Fragment:
@@ -534,13 +533,6 @@ class SKMReport:
         if self.is_city:
             out["n_units"] = int(self.df["unit_id"].nunique())
         return out
-
-    def write_results(self, out_dir: str) -> Path:
-        """Write :meth:`key_figures` to ``out_dir/results.json``."""
-        from ..paths import project_path
-        from .notebook import write_results
-
-        return write_results(project_path(out_dir), self.key_figures(), synthetic=self.synthetic)
 
 
 def _int_or_nan(v: Any) -> float | int:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .._checks import check_lang
 from ..errors import DataError, SurveyError
+from ._base import ReportBase
 from .catalog import t
 from .display import Fragment, figure, header, heading, methods, note, paragraph, summary, table
 from .formatting import format_int, format_p, format_number, format_percent, format_pvalue
@@ -70,7 +71,7 @@ def describe_training(lang: str, *, reaction: pd.DataFrame | None = None, labels
 
 
 @dataclass
-class TrainingReport:
+class TrainingReport(ReportBase):
     """One training evaluation; build it with :meth:`load`, then display its sections."""
 
     lang: str
@@ -151,11 +152,9 @@ class TrainingReport:
                           "ci_high": float(r["ci_high"])})
 
     def header(self) -> Fragment:
-        from .notebook import notice_html
-
         lang = self.lang
         sub = t("training.subtitle", lang, n=format_int(len(self.react), lang), s=format_int(self.react["session_id"].nunique(), lang))
-        notice = Fragment(notice_html(lang)) if self.synthetic != "none" else Fragment("")
+        notice = self.synthetic_notice()
         period = None
         if "wave_label" in self.react.columns:
             w = sorted(self.react["wave_label"].dropna().astype(str).unique())
@@ -290,9 +289,3 @@ class TrainingReport:
         if sup is not None:
             out["supervisor_support_coef"] = round(float(sup["coef"]), 4)
         return out
-
-    def write_results(self, out_dir: str) -> Path:
-        from ..paths import project_path
-        from .notebook import write_results
-
-        return write_results(project_path(out_dir), self.key_figures(), synthetic=self.synthetic)
