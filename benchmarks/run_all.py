@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run_all.py                 # full sizes (several minutes on a busy box)
     .venv/bin/python benchmarks/run_all.py --quick         # smaller data, for a first look
     .venv/bin/python benchmarks/run_all.py --skip responses,reports
+    .venv/bin/python benchmarks/run_all.py --only responses   # the read goals alone
 
 Cases (each timed ``--repeat`` times; medians of wall and CPU seconds, the load average beside):
 
@@ -203,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--psych-iter", type=int, default=10, help="psych resamples timed, then scaled to 1,000")
     ap.add_argument("--no-r", action="store_true", help="do not call R")
     ap.add_argument("--skip", default="", help="comma-separated: alpha, skm, responses, reports")
+    ap.add_argument("--only", default="", help="comma-separated: run only these (same names as --skip)")
     ap.add_argument("--dir", default="/tmp/survey-bench", help="where the large CSV files are written once")
     ap.add_argument("--demo", default="/tmp/survey-bench/demo", help="small demo data (made when missing)")
     ap.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench" / "results.json")
@@ -210,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     rows: list = []
     steps = {"alpha": alpha_cases, "skm": skm_cases, "responses": responses_cases, "reports": report_cases}
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+    if only - set(steps):
+        ap.error(f"--only: unknown case(s) {', '.join(sorted(only - set(steps)))} (known: {', '.join(steps)})")
+    if only:
+        skip |= set(steps) - only
     for name, fn in steps.items():
         if name in skip:
             continue

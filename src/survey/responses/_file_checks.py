@@ -61,6 +61,8 @@ def check_ids(df: pd.DataFrame, problems: Problems, first_row: int, id_column: s
 
 
 def _dups(s: pd.Series, col: str, problems: Problems, first_row: int, problem: str, fix: str) -> None:
+    if _no_repeats(s):
+        return
     text = s.fillna("") if isinstance(s.dtype, pd.StringDtype) else as_text(s)
     present = text.ne("")
     dup = text.duplicated(keep="first") & present
@@ -101,3 +103,24 @@ def check_unknown_item_columns(unmapped: list[str], inst: Instrument, problems: 
         elif source == "limesurvey" and re.match(r"^[A-Za-z]\w*\[\w+\]$", c):
             problems.add(header_row, c, c, "LimeSurvey question code that is not mapped to an item",
                          f"pass columns={{'{c}': '<item name>'}} (or ignore it if it is not an item)")
+
+
+def _no_repeats(s: pd.Series) -> bool:
+    """True when no present value repeats, settled without writing every cell as text (the usual
+    case; sorted ids need one comparison pass). False means: look closer."""
+    if isinstance(s.dtype, pd.StringDtype):
+        values = s.to_numpy()  # the stored objects, NaN where blank: no copy
+    elif pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        # distinct floats print as distinct texts (as_text), so distinct here is distinct there
+        values = s.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        return False
+    index = pd.Index(values, dtype=values.dtype)
+    if index.is_monotonic_increasing and index.is_unique:  # sorted: only neighbours compared
+        return True
+    # repeats of blank cells (NaN, "") are not repeated ids
+    repeated = values[index.duplicated()]
+    blank = pd.isna(repeated)
+    if values.dtype == object:
+        blank |= repeated == ""
+    return bool(blank.all())

@@ -10,7 +10,9 @@ import csv
 import io
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,6 @@ from ._problems import Problems
 from .convert import BLANKS, ID_NAME, ID_RE
 
 DELIMITERS = (",", ";", "\t", "|")
-# what the typed (Int64 / Float64) parse accepts; anything else in an item column makes it fail
-_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 _HEAD_BYTES = 1 << 16  # enough of the file to sniff encoding, delimiter and header
 
 
@@ -38,6 +38,8 @@ class Raw:
     sav_labels: dict = field(default_factory=dict)   # column -> {code: value label} of a .sav file
     sheet: str | None = None                         # the worksheet read (workbooks only)
     sheets: list[str] = field(default_factory=list)  # every worksheet of the workbook
+    # a column's cells as written, one per data row of the file (CSV only: a parser may round numbers)
+    as_written: Callable[[str], pd.Series] | None = None
 
 
 def load(path: Path, inst: Instrument, matcher: Matcher, opts: dict[str, Any], problems: Problems) -> Raw:
@@ -168,19 +170,19 @@ class _CsvTypes:
     """What the CSV parser is told per column."""
 
     text: dict[str, str]             # columns kept as text (identifiers, codes with leading zeros)
-    fast: dict[str, str]             # item columns parsed straight into Int64 / Float64
     na_values: dict[str, list[str]] | list[str]  # what counts as blank, per column or for all
 
 
 def _csv_types(path: Path, names: list[str], skip: int, sep: str, enc: str, inst: Instrument, matcher: Matcher,
                columns: dict | None) -> _CsvTypes:
-    # Item columns are parsed as numbers by the C parser (fast, compact); everything else stays text,
-    # so NIP and codes with leading zeros keep every digit.
+    # Item columns with numeric answers get no type: the C parser infers numbers (float64 when some
+    # cells are blank), which is its fastest path and needs no second parse when a cell holds a
+    # typo; the conversion then checks the codes. Text and select_multiple items stay text, and so
+    # do metadata columns that hold identifiers or codes whose leading zeros matter (NIP), judged
+    # by name and by a sample of rows.
     item_of = {n: col_item(n, matcher, columns) for n in names}
     item_cols = {n for n, i in item_of.items() if i is not None
                  and inst.item(i).type in ("select_one", "integer", "decimal")}
-    # Metadata: let the parser type numbers (fast, compact) except columns that hold identifiers
-    # or codes whose leading zeros matter, judged by name and by a sample of rows.
     text_cols = {n for n in names if n not in item_cols and (item_of[n] is not None or ID_NAME.search(n))}
     words = [b for b in BLANKS if b]
     try:
@@ -191,31 +193,17 @@ def _csv_types(path: Path, names: list[str], skip: int, sep: str, enc: str, inst
         # (the sample is one block of text: to_numpy() hands it over without copying)
         pos = [k for k, n in enumerate(names) if n in item_cols]
         block = sample.to_numpy()[:, pos] if pos else np.empty((0, 0), dtype=object)
-        distinct = set(block.ravel())
-        word_blanks = not set(words).isdisjoint(distinct)
-        # item columns whose sample already holds a value the typed parse refuses (a typo, a label
-        # word) are parsed untyped from the start: one failed parse of the whole file saved
-        odd = [v for v in distinct if v and v not in words and not _NUMBER.match(v)]
-        if odd:
-            hit = np.zeros(block.shape[1], dtype=bool)
-            for v in odd[:50]:
-                hit |= (block == v).any(axis=0)
-            untyped = {names[k] for k, h in zip(pos, hit) if h} if len(odd) <= 50 else set(item_cols)
+        word_blanks = not set(words).isdisjoint(block.ravel())
     except Exception:  # the full read reports what is wrong with the file
         text_cols |= {n for n in names if n not in item_cols}
         word_blanks = True
-        odd = []
-    # Coded and integer items go straight into nullable integers (about 3x less memory and time than
-    # floats, measured on 1,000,000 x 40).
-    fast = {n: ("Float64" if inst.item(item_of[n]).type == "decimal" else "Int64") for n in item_cols
-            if not odd or n not in untyped}
     # A per-column na_values costs pandas a set-up per column (most of the time on a 10,000-column
     # file), so one list serves every column unless item columns of the sample write blanks as
-    # words ("NA", "null"). Such a word further down makes the typed parse fail and the text parse
-    # run instead, whose conversion treats it as blank: slower, never wrong.
+    # words ("NA", "null"). Such a word further down makes its column text, whose conversion
+    # treats it as blank: slower, never wrong.
     na_values: dict[str, list[str]] | list[str] = \
         {n: (BLANKS if n in item_cols else [""]) for n in names} if word_blanks else [""]
-    return _CsvTypes({n: "str" for n in text_cols}, fast, na_values)
+    return _CsvTypes({n: "str" for n in text_cols}, na_values)
 
 
 def _parse_csv(path: Path, enc: str, sep: str, names: list[str], skip: int, types: _CsvTypes,
@@ -233,14 +221,7 @@ def _parse_csv(path: Path, enc: str, sep: str, names: list[str], skip: int, type
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
             # with index_col=False pandas drops the fields of a too-long row and only warns
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            try:
-                return pd.read_csv(path, dtype={**types.text, **types.fast}, **kw)
-            except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning):
-                raise
-            except (ValueError, TypeError, OverflowError):
-                # a value that is not a whole number makes the typed parse refuse: read again with
-                # inferred types, and let the conversion check row by row
-                return pd.read_csv(path, dtype=types.text, **kw)
+            return pd.read_csv(path, dtype=types.text, **kw)
     except UnicodeDecodeError:
         _bad_utf8(path, problems)
         raise
@@ -252,6 +233,13 @@ def _parse_csv(path: Path, enc: str, sep: str, names: list[str], skip: int, type
             _cut_in_quotes(path, enc, sep, int(m.group(1)) + 1, names, problems)
         _ragged_rows(path, enc, sep, len(names), skip - 1, problems, err)
         raise
+
+
+def column_as_written(path: Path, enc: str, sep: str, names: list[str], skip: int, name: str) -> pd.Series:
+    """One column's cells exactly as written (error path only: it parses the file again)."""
+    return pd.read_csv(path, sep=sep, encoding=enc, header=None, names=names, skiprows=skip, usecols=[name],
+                       dtype=str, keep_default_na=False, na_filter=False, engine="c", skip_blank_lines=False,
+                       index_col=False)[name]
 
 
 def _cut_in_quotes(path: Path, enc: str, sep: str, row: int, names: list[str], problems: Problems) -> None:
@@ -302,7 +290,7 @@ def read_csv(path: Path, inst: Instrument, matcher: Matcher, opts: dict[str, Any
         last = len(frame) - 50 + int(np.flatnonzero(tail)[-1]) if tail.any() and len(frame) >= 50 else \
             (int(np.flatnonzero(tail)[-1]) if tail.any() else 0)
         _check_last_row(path, enc, sep, len(names), k + 2 + last, problems)
-    return Raw(frame, header_cells, k + 1, "plain")
+    return Raw(frame, header_cells, k + 1, "plain", as_written=partial(column_as_written, path, enc, sep, names, k + 1))
 
 
 def _ragged_rows(path: Path, enc: str, sep: str, n_fields: int, k: int, problems: Problems,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -32,10 +33,15 @@ _SCIENTIFIC = re.compile(r"^\d(?:[.,]\d+)?[eE]\+?\d+$")
 
 
 def convert_item(it: Item, s: pd.Series, inst: Instrument, option_map: dict[str, int] | None,
-                 recode: dict | None, problems: Problems, first_row: int, column_label: str) -> Any:
-    """One item column as its typed array; problems are added with their spreadsheet rows."""
+                 recode: dict | None, problems: Problems, first_row: int, column_label: str,
+                 as_written: Callable[[], pd.Series] | None = None) -> Any:
+    """One item column as its typed array; problems are added with their spreadsheet rows.
+
+    ``as_written`` gives the column's cells as written in the file, when the parser read numbers
+    and the file can be read again: a problem then shows a long number with all its digits.
+    """
     if it.type == "select_one":
-        return _convert_coded(it, s, inst, option_map or {}, recode, problems, first_row, column_label)
+        return _convert_coded(it, s, inst, option_map or {}, recode, problems, first_row, column_label, as_written)
     if it.type in ("integer", "decimal"):
         return _convert_number(it, s, problems, first_row, column_label)
     if it.type == "select_multiple":
@@ -80,11 +86,14 @@ def _allowed_text(sc) -> str:
 
 
 def _convert_coded(it: Item, s: pd.Series, inst: Instrument, option_map: dict[str, int], recode: dict | None,
-                   problems: Problems, first_row: int, column_label: str) -> pd.arrays.IntegerArray:
+                   problems: Problems, first_row: int, column_label: str,
+                   as_written: Callable[[], pd.Series] | None = None) -> pd.arrays.IntegerArray:
     sc = inst.scales[it.scale]
+    if not recode and s.dtype in (np.float64, np.int64):
+        out = _coded_from_numbers(it, s, sc, problems, first_row, column_label, as_written)
+        if out is not None:
+            return out
     allowed = np.array(sorted(set(sc.values) | set(sc.missing_values)), dtype="float64")
-    if isinstance(s.dtype, pd.Int64Dtype) and not recode:
-        return _coded_from_integers(it, s, sc, allowed, problems, first_row, column_label)
     arr, text, bad_text, date_cells = _codes_as_floats(s, option_map, recode)
     finite = ~np.isnan(arr)
     not_int = finite & (arr != np.round(arr))
@@ -101,24 +110,70 @@ def _convert_coded(it: Item, s: pd.Series, inst: Instrument, option_map: dict[st
     return _int_array(arr, mask)
 
 
-def _coded_from_integers(it: Item, s: pd.Series, sc, allowed: np.ndarray, problems: Problems, first_row: int,
-                         column_label: str) -> pd.arrays.IntegerArray:
-    """The parser's fast path: whole numbers already; check codes on the integers themselves."""
-    values = s.to_numpy(dtype="int64", na_value=0)
-    na = s.isna().to_numpy()
-    in_scale = np.zeros(len(values), dtype=bool)
-    for v in allowed:
-        in_scale |= values == int(v)
-    bad = ~na & ~in_scale
-    if bad.any():
-        idx = np.flatnonzero(bad)
-        problems.add_rows(idx, [str(v) for v in values[idx]], column_label,
-                          f"not a code of scale {it.scale} ({_allowed_text(sc)}) nor one of its labels",
-                          "correct the answer or leave the cell empty", first_row)
-    mask = na | bad
-    for v in sc.missing_values:
-        mask |= values == v
-    return pd.arrays.IntegerArray(values, mask)
+def _small_type(sc) -> type | None:
+    """The smallest integer type holding every code of ``sc`` (None beyond 16 bits)."""
+    codes = [*sc.values, *sc.missing_values]
+    for small in (np.int8, np.int16):
+        info = np.iinfo(small)
+        if info.min <= min(codes) and max(codes) <= info.max:
+            return small
+    return None
+
+
+def _one_of(x: np.ndarray, values: list[int]) -> np.ndarray:
+    """Which cells of ``x`` hold one of ``values``: two comparisons when the values are consecutive."""
+    vals = sorted(set(values))
+    if len(vals) > 2 and vals == list(range(vals[0], vals[-1] + 1)):
+        return (x >= vals[0]) & (x <= vals[-1])
+    out = np.zeros(len(x), dtype=bool)
+    for v in vals:
+        out |= x == v
+    return out
+
+
+def _coded_from_numbers(it: Item, s: pd.Series, sc, problems: Problems, first_row: int, column_label: str,
+                        as_written: Callable[[], pd.Series] | None) -> pd.arrays.IntegerArray | None:
+    """The common case, a column the parser read as numbers: the codes are checked on a copy in
+    the smallest integer type, where comparisons are cheap (a million-row file has tens of columns)."""
+    small_type = _small_type(sc)
+    if small_type is None:
+        return None
+    arr = s.to_numpy()
+    with np.errstate(invalid="ignore"):
+        # NaN, fractions and values beyond the small type become some small integer here;
+        # comparing back with the original finds them (they are not equal to it)
+        small = arr.astype(small_type)
+    exact = small == arr
+    answered = exact & _one_of(small, sc.values)
+    known = answered | (exact & _one_of(small, sc.missing_values)) if sc.missing_values else answered
+    blank = np.isnan(arr) if arr.dtype.kind == "f" else np.zeros(len(arr), dtype=bool)
+    # known cells are never blank (NaN equals nothing), so counting them settles the usual case
+    if np.count_nonzero(known) + np.count_nonzero(blank) < len(arr):
+        idx = np.flatnonzero(~known & ~blank)
+        _report_bad_codes(it, sc, s, None, idx, np.zeros(len(s), dtype=bool), problems, first_row, column_label,
+                          shown=_numbers_as_written(s, idx, as_written))
+    return pd.arrays.IntegerArray(np.multiply(small, answered, dtype=np.int64), ~answered)
+
+
+def _numbers_as_written(s: pd.Series, idx: np.ndarray, as_written: Callable[[], pd.Series] | None) -> list[str]:
+    """Cells of a numeric column as text. A float holds whole numbers exactly only up to 2**53: a
+    larger one (an id typed into an answer) is shown with the digits of the file when it can be
+    read again, not rounded."""
+    if s.dtype.kind in "iu":
+        return [str(v) for v in s.to_numpy()[idx]]
+    shown = as_text(s.iloc[idx]).tolist()
+    if as_written is None:
+        return shown
+    vals = s.to_numpy()[idx]
+    lossy = np.flatnonzero(np.abs(vals) >= 2**53)
+    if not len(lossy):
+        return shown
+    written = as_written()
+    for k in lossy:
+        cell = str(written.iloc[idx[k]]).strip()
+        if re.fullmatch(r"[-+]?\d+", cell):
+            shown[k] = str(int(cell))
+    return shown
 
 
 def _codes_as_floats(s: pd.Series, option_map: dict[str, int], recode: dict | None
@@ -144,9 +199,10 @@ def _codes_as_floats(s: pd.Series, option_map: dict[str, int], recode: dict | No
 
 
 def _report_bad_codes(it: Item, sc, s: pd.Series, text: pd.Series | None, idx: np.ndarray, date_cells: np.ndarray,
-                      problems: Problems, first_row: int, column_label: str) -> None:
+                      problems: Problems, first_row: int, column_label: str, shown: list[str] | None = None) -> None:
     """Codes outside the scale; those that look like dates get the Excel advice."""
-    shown = (text if text is not None else as_text(s)).iloc[idx].tolist()
+    if shown is None:  # only the bad cells as text: a whole column costs one Python call per cell
+        shown = text.iloc[idx].tolist() if text is not None else as_text(s.iloc[idx]).tolist()
     looks_date = np.array([date_cells[i] or bool(EXCEL_DATE_TEXT.match(str(v))) for i, v in zip(idx, shown)])
     if looks_date.any():
         problems.add_rows(idx[looks_date], [v for v, d in zip(shown, looks_date) if d], column_label,
@@ -178,8 +234,8 @@ def _convert_number(it: Item, s: pd.Series, problems: Problems, first_row: int, 
         bad |= np.isinf(arr)
     if bad.any():
         idx = np.flatnonzero(bad)
-        orig = text if text is not None else as_text(s)
-        problems.add_rows(idx, orig.iloc[idx].tolist(), column_label,
+        shown = text.iloc[idx].tolist() if text is not None else as_text(s.iloc[idx]).tolist()
+        problems.add_rows(idx, shown, column_label,
                           "not a whole number" if it.type == "integer" else "not a number",
                           "write digits only (e.g. 42" + ("" if it.type == "integer" else " or 3.5")
                           + "), or leave the cell empty", first_row)
@@ -252,6 +308,8 @@ def convert_meta(s: pd.Series) -> pd.Series:
     dtypes: ``smf.ols("y ~ C(wave)", df)`` must work on what this returns. Item columns stay
     nullable ``Int64`` (answers as given, missing codes as NA).
     """
+    if s.dtype == np.int64 and (not len(s) or max(-int(s.min()), int(s.max())) < 2**53):
+        return s.to_numpy()  # the parser's whole numbers, no blanks: what the conversion below would give
     out = _convert_meta_nullable(s)
     if isinstance(out.dtype, (pd.Int64Dtype, pd.Float64Dtype)):
         if not out.isna().any() and isinstance(out.dtype, pd.Int64Dtype):
@@ -275,15 +333,14 @@ def _convert_meta_nullable(s: pd.Series) -> Any:
     else:  # XLSX / SAV cells: numbers, dates and text mixed
         text = as_text(s)
         text = text.where(text != "", None).astype("string")
-    n_present = int(text.notna().sum())
-    if n_present == 0:
-        return text
     sample = text.head(5000).dropna().head(2000)
     if len(sample) == 0:
         sample = text.dropna().head(2000)
+    if len(sample) == 0:  # no cell present
+        return text
     if pd.to_numeric(sample, errors="coerce").notna().all() and not looks_like_id(text.dropna()):
         num = pd.to_numeric(text, errors="coerce")
-        if num.notna().sum() == n_present:
+        if num.notna().sum() == text.notna().sum():
             whole = (num.dropna() == num.dropna().round()).all()
             return pd.array(num.round() if whole else num, dtype="Int64" if whole else "Float64")
     if sample.str.lower().isin(["true", "false"]).all():

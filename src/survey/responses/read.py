@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -247,7 +248,7 @@ def _read(path: str | Path, instrument: str | Path | Instrument, opts: _Opts,
     # (pandas rebuilds its block list), which made wide files quadratic
     cells = dict(raw.frame.items())
     raw.frame = raw.frame.iloc[:0, :0]
-    out = _convert_columns(cells, mapping, inst, opts.recode, problems, first_row)
+    out = _convert_columns(cells, mapping, inst, opts.recode, problems, first_row, _as_written(raw, problems, first_row))
     problems.rows.extend(id_problems.rows)
     return _Parsed(inst, p, raw, out, mapping, problems)
 
@@ -370,8 +371,26 @@ def _check_value_labels(raw: Raw, mapping: dict[str, str], inst: Instrument, pro
                      "accept_label_mismatch=True")
 
 
+def _as_written(raw: Raw, problems: Problems, first_row: int) -> Callable[[str], Callable[[], pd.Series]] | None:
+    """Per column, a way to read its cells again as written, aligned with the frame's rows (the
+    empty rows skipped); None when the source has no such way."""
+    if raw.as_written is None:
+        return None
+    reread = raw.as_written
+
+    def column(name: str) -> Callable[[], pd.Series]:
+        def cells() -> pd.Series:
+            s = reread(name)
+            if problems.row_numbers is not None:
+                s = s.iloc[np.asarray(problems.row_numbers) - first_row]
+            return s.reset_index(drop=True)
+        return cells
+    return column
+
+
 def _convert_columns(cells: dict[str, pd.Series], mapping: dict[str, str], inst: Instrument, recode: dict | None,
-                     problems: Problems, first_row: int) -> dict[str, Any]:
+                     problems: Problems, first_row: int,
+                     as_written: Callable[[str], Callable[[], pd.Series]] | None = None) -> dict[str, Any]:
     """Item columns converted (named by their item), metadata columns as read (dates checked)."""
     maps = option_maps(inst)
     out: dict[str, Any] = {}
@@ -387,7 +406,7 @@ def _convert_columns(cells: dict[str, pd.Series], mapping: dict[str, str], inst:
         it = inst.item(name)
         label = name if c == name else f"{c} ({name})" if len(str(c)) <= 40 else name
         out[name] = convert_item(it, s, inst, maps.get(it.scale) if it.scale else None, recode, problems,
-                                 first_row, label)
+                                 first_row, label, as_written(str(c)) if as_written else None)
         del s
     return out
 

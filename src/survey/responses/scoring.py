@@ -65,16 +65,18 @@ def _construct_score(df: pd.DataFrame, inst: Instrument, cid: str) -> np.ndarray
         raise DataError(f"cannot score construct {cid!r}: item column(s) {', '.join(missing)} "
                         f"are not in the data; read the file with read_responses() first")
     total = np.zeros(len(df))
-    n_ans = np.zeros(len(df))
+    # answered items per row: small counts in a small type, added without a conversion pass
+    n_ans = np.zeros(len(df), dtype=np.uint8 if len(items) < 256 else np.int64)
     for it in items:  # column by column: contiguous 1-D arithmetic, no n x k block
         x, ok = _answers(df[it.name])
         if it.reverse:  # (min + max) - x where answered, as reverse_code
             sc = inst.scales[it.scale]
-            total += ok * float(sc.min + sc.max)
+            # where=: no temporary ok * (min + max); the cells skipped would have added 0.0
+            np.add(total, float(sc.min + sc.max), out=total, where=ok)
             total -= x
         else:
             total += x
-        n_ans += ok
+        np.add(n_ans, ok.view(np.uint8), out=n_ans)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n_ans
     return np.where(n_ans >= inst.constructs[cid].min_answered, mean, np.nan)
