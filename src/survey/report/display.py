@@ -238,37 +238,34 @@ def key_values(pairs: Iterable[tuple[str, object]], lang: str, *, caption: str |
 
 
 def _png(fig, dpi: int) -> bytes:
-    """``fig`` as a PNG cropped to what is drawn plus ``savefig.pad_inches``, drawn once when it can be.
+    """``fig`` as the PNG ``savefig(bbox_inches="tight")`` makes, drawn once instead of twice.
 
-    ``savefig(bbox_inches="tight")`` lays the whole figure out to measure it, measures every artist
-    again and only then draws: three passes over every text, which cost more than the figure's
-    own plotting. Here the figure is drawn once at its own size and the picture is cropped to the
-    pixels that differ from the background. The result is the tight picture less the invisible
-    margins of text boxes (a few pixels). A figure whose drawing reaches the edge of its canvas
-    (a legend or colour-bar label placed outside it) would be cut, so it is measured and drawn
-    again at the size of its tight box, as ``savefig`` does.
+    savefig lays the whole figure out once only to measure it, then draws it. Here the figure is
+    drawn at its own size, measured from that drawing, and the picture cropped to the tight box
+    (padded by ``savefig.pad_inches``): the same size and content. Only a figure with something
+    outside its own edges (a legend or colour-bar label placed beyond them) is drawn again, at
+    the size of its tight box.
     """
     import matplotlib as mpl
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
+    # tight_layout() leaves a placeholder layout engine that would make savefig lay out again
+    fig.set_layout_engine("none")
     fig.set_dpi(dpi)
-    canvas = FigureCanvasAgg(fig)
+    # the figure's own Agg canvas keeps the text it measured when it was laid out
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
-    pixels = np.asarray(canvas.buffer_rgba())
-    background = np.round(np.asarray(mpl.colors.to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
-    ink = (pixels != background).any(axis=2)
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    height, width = ink.shape
-    pad = mpl.rcParams["savefig.pad_inches"]
+    tight = fig.get_tightbbox(canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
+    width, height = fig.get_size_inches()
     out = io.BytesIO()
-    if len(rows) and rows[0] > 0 and cols[0] > 0 and rows[-1] < height - 1 and cols[-1] < width - 1:
-        margin = int(round(pad * dpi))
-        box = pixels[max(rows[0] - margin, 0):rows[-1] + 1 + margin, max(cols[0] - margin, 0):cols[-1] + 1 + margin]
+    if tight.x0 >= 0 and tight.y0 >= 0 and tight.x1 <= width and tight.y1 <= height:
+        pixels = np.asarray(canvas.buffer_rgba())
+        left, top = int(round(tight.x0 * dpi)), int(round((height - tight.y1) * dpi))
+        box = pixels[top:top + int(tight.height * dpi), left:left + int(tight.width * dpi)]
         Image.fromarray(np.ascontiguousarray(box)).save(out, format="png")
     else:
-        tight = fig.get_tightbbox(canvas.get_renderer()).padded(pad)
         fig.savefig(out, format="png", dpi=dpi, bbox_inches=tight)
     return out.getvalue()
 

@@ -1,0 +1,136 @@
+"""The report layer's shortcuts give what the long way gives: one drawing per figure cropped like
+savefig's tight box, tick labels formatted once per set of ticks, raw alpha without item analysis.
+
+Nothing here times anything (speed is measured by benchmarks/profile_reports.py).
+"""
+from __future__ import annotations
+
+import base64
+import io
+import re
+import warnings
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from survey import report  # noqa: E402
+
+
+def _tight_size(fig) -> tuple[int, int]:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return Image.open(buf).size
+
+
+def _embedded(fragment) -> Image.Image:
+    data = re.search(r'src="data:image/png;base64,([^"]+)"', fragment.html).group(1)
+    return Image.open(io.BytesIO(base64.b64decode(data)))
+
+
+def _figure(outside: float = 0.0):
+    """A bar chart whose legend hangs ``outside`` inches below the figure."""
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.bar(["a", "b", "c"], [1.5, 2.25, 0.5], label="nilai")
+    ax.set_title("Judul")
+    fig.tight_layout()
+    if outside:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -outside / ax.get_position().height / 3))
+    return fig
+
+
+@pytest.mark.parametrize("outside", [0.0, 0.6])
+def test_figure_has_the_size_and_picture_of_savefig_tight(outside):
+    buf = io.BytesIO()
+    _figure(outside).savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    expected = np.asarray(Image.open(buf).convert("L"), dtype=float)
+    img = _embedded(report.figure(_figure(outside), "id", "Diagram batang"))
+    got = np.asarray(img.convert("L"), dtype=float)
+    assert got.shape == expected.shape
+    # the same picture up to anti-aliasing (savefig places it a fraction of a pixel differently)
+    assert np.abs(got - expected).mean() < 3
+    assert (got[:5] == 255).all() and (got[-5:] == 255).all() and (got < 200).any()
+
+
+def test_drawing_far_outside_the_figure_is_kept():
+    fig = _figure()
+    fig.text(-2.0, 0.5, "jauh di kiri", transform=fig.dpi_scale_trans)  # 2 inches left of the figure
+    expected = _tight_size(fig)
+    img = _embedded(report.figure(fig, "id", "Diagram batang"))
+    assert img.size == expected
+
+
+def test_see_through_figure_keeps_its_transparent_background():
+    fig = _figure()
+    fig.patch.set_alpha(0.0)
+    img = _embedded(report.figure(fig, "id", "Diagram batang"))
+    assert img.mode == "RGBA" and img.getpixel((0, 0))[3] == 0
+
+
+def test_tick_labels_ask_the_locator_once_per_draw_not_once_per_label():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1, 2], [0.0, 1.25, 2.5])
+    report.localize_figure(fig, "id")
+    locator = ax.yaxis.get_major_locator()
+    calls = []
+    real = type(locator).__call__
+    type(locator).__call__ = lambda self: calls.append(1) or real(self)
+    try:
+        fig.canvas.draw()
+    finally:
+        type(locator).__call__ = real
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[:3] == ["0,0", "0,5", "1,0"] or labels[1:4] == ["0,0", "0,5", "1,0"]
+    assert len(calls) < len(labels)
+    plt.close(fig)
+
+
+def test_tick_decimals_come_from_the_whole_set_of_ticks():
+    fig, ax = plt.subplots()
+    ax.set_ylim(0, 1000)
+    ax.set_yticks([0, 250, 500, 750, 1000])
+    report.localize_figure(fig, "en")
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "250", "500", "750", "1,000"]
+    ax.set_yticks([0, 0.25, 0.5])
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.00", "0.25", "0.50"]
+    plt.close(fig)
+
+
+def test_raw_alpha_is_the_hand_formula_and_alphas_raw_alpha():
+    from survey import datasets
+    from survey.reliability import alpha
+    from survey.reliability.alpha import raw_alpha
+
+    df = datasets.load("reaction")[["REL1", "REL2", "REL3", "REL4"]]
+    complete = df.dropna().astype(float)
+    x = complete.to_numpy()
+    x[:, 3] = (1 + 5) - x[:, 3]  # REL4 reverse-keyed on its 1-5 scale
+    k = x.shape[1]
+    by_hand = k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1))
+    assert raw_alpha(complete, keys=["REL4"]) == pytest.approx(by_hand, abs=1e-12)
+    # with missing answers: the pairwise covariances of alpha itself
+    holes = df.astype("Float64").copy()
+    holes.iloc[::7, 1] = pd.NA
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # alpha's own notes on the items are not the point here
+        assert raw_alpha(holes, keys=["REL4"]) == alpha(holes, keys=["REL4"]).raw_alpha
+
+
+def test_waves_table_shows_raw_alpha_of_each_wave(demo_dir):
+    from survey.reliability import alpha_for
+    from survey.report.reliability import ReliabilityReport
+
+    rep = ReliabilityReport.load(str(demo_dir / "training_reaction.csv"), "training_reaction", lang="en",
+                                 id="employee_id", wave="wave")
+    html = rep.waves_table().html
+    wave = rep.waves[0]
+    d = rep.df[rep.df[rep.wave_col] == wave]
+    expected = alpha_for(d, rep.inst, rep.constructs[0]).raw_alpha
+    assert report.format_number(expected, "en", 2) in html
