@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from .._checks import DEFAULT_SEED, check_lang, require_columns
 from .._random import rng
 from ..errors import DataError
+from ._heatmap import heatmap
 
 __all__ = ["coef_plot", "event_study_plot", "prepost_plot", "means_heatmap"]
 
@@ -172,7 +173,7 @@ def means_heatmap(table: pd.DataFrame, title: str | None = None, vmin: float = 1
     vals.columns = [textwrap.fill(str(c), 14) for c in vals.columns]
     annot = vals.map(lambda v: "" if pd.isna(v) else f"{v:.2f}".replace(".", decimal))
     fig, ax = plt.subplots(figsize=(1.3 * vals.shape[1] + 2.8, 0.38 * vals.shape[0] + 1.6))
-    sns.heatmap(vals, annot=annot, fmt="", cmap="RdYlGn", vmin=vmin, vmax=vmax, linewidths=0.5,
+    heatmap(vals, annot=annot, fmt="", cmap="RdYlGn", vmin=vmin, vmax=vmax, linewidths=0.5,
                 cbar_kws={"label": cbar_label}, ax=ax)
     ax.set_xlabel("")
     ax.set_ylabel("")

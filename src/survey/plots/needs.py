@@ -16,6 +16,7 @@ from matplotlib.patches import Rectangle
 from .._checks import check_lang
 from ..errors import DataError
 from ..needs import PRIORITY_LABELS, JPResult, NeedsResult
+from ._heatmap import heatmap
 
 __all__ = ["priority_matrix", "gap_heatmap", "jp_histogram"]
 
@@ -100,7 +101,7 @@ def gap_heatmap(result: NeedsResult, labels: Mapping[str, str] | None = None, la
     if isinstance(s.index, pd.MultiIndex):
         s.index = [" / ".join(map(str, i)) for i in s.index]
     fig, ax = plt.subplots(figsize=(max(6, 0.9 * s.shape[1] + 2.5), max(2.5, 0.4 * s.shape[0] + 1.8)))
-    sns.heatmap(s, annot=True, fmt=".2f", cmap="Reds", vmin=0, vmax=max(1.5, float(np.nanmax(s.to_numpy()))),
+    heatmap(s, annot=True, fmt=".2f", cmap="Reds", vmin=0, vmax=max(1.5, float(np.nanmax(s.to_numpy()))),
                 linewidths=0.5, cbar_kws={"label": _TXT[lang]["gap"]}, ax=ax, annot_kws={"fontsize": 8})
     ax.set_xlabel("")
     ax.set_ylabel("")

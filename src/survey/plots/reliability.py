@@ -16,6 +16,7 @@ from matplotlib.patches import Patch
 
 from .._checks import check_lang
 from ..errors import DataError
+from ._heatmap import heatmap
 
 __all__ = ["likert_bars", "correlation_heatmap", "item_labels"]
 
@@ -146,7 +147,7 @@ def correlation_heatmap(
     mask = np.triu(np.ones_like(r, dtype=bool), k=1)
     size = max(4.0, 0.45 * len(items) + 2.5)
     fig, ax = plt.subplots(figsize=(size + 1, size))
-    sns.heatmap(r, mask=mask, vmin=-1, vmax=1, center=0, cmap="RdBu_r", annot=len(items) <= 24,
+    heatmap(r, mask=mask, vmin=-1, vmax=1, center=0, cmap="RdBu_r", annot=len(items) <= 24,
                 fmt=".2f", annot_kws={"fontsize": 7}, square=True, linewidths=0.4,
                 cbar_kws={"shrink": 0.6}, ax=ax)
     if groups:
