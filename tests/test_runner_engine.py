@@ -40,6 +40,21 @@ def _left_behind(root: Path) -> list[psutil.Process]:
     return out
 
 
+def _kernels(pid: int) -> list[psutil.Process]:
+    """The report kernels under process ``pid``: started by jupyter_client (ipykernel_launcher) or
+    forked by a kernel zygote (then their parent is the zygote)."""
+    out = []
+    for c in psutil.Process(pid).children(recursive=True):
+        try:
+            cmd = " ".join(c.cmdline())
+            if "ipykernel" in cmd or ("survey.reports.zygote" in cmd and "survey.reports.zygote" in
+                                      " ".join(c.parent().cmdline())):
+                out.append(c)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
+            pass
+    return out
+
+
 def _wait(cond, seconds: float, what: str):
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -129,8 +144,7 @@ def test_sigint_then_resume(project):
     proc = _cli(project, str(plan), "--out", str(out), "--workers", "1")
     try:
         _wait(lambda: (out / "s" / "square" / "run.json").exists(), 120, "the first report")
-        _wait(lambda: any("sleep" in " ".join(c.cmdline()) or True for c in psutil.Process(proc.pid).children(True)
-                          if "ipykernel" in " ".join(c.cmdline())) or None, 30, "a kernel")
+        _wait(lambda: _kernels(proc.pid), 30, "a kernel")
         time.sleep(3)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=60)

@@ -28,6 +28,7 @@ from typing import Any, Iterator
 
 from ..files import atomic_write_text
 from ..paths import ROOT_ENV
+from . import zygote
 
 REPORT_TZ = "Asia/Jakarta"  # Kota Medan is on WIB; fixed so dates in reports do not depend on the host
 MANIFEST = "run.json"
@@ -84,11 +85,36 @@ def start_kernel(kernel_name: str, root: str, skip: list[str], pdeathsig: bool) 
     fd, log = tempfile.mkstemp(prefix="survey-kernel-", suffix=".log")
     # the async manager, as papermill itself uses: nbclient polls it to notice a kernel that died
     km = AsyncKernelManager(kernel_name=kernel_name)
+    zyg = _zygote_for(km.kernel_spec.argv, root)
+    if zyg is not None:
+        km.provisioner = zygote.provisioner(km, zyg, log)
     t0 = time.perf_counter()
     # the kernel's own chatter goes to a log kept beside the report, not to the user's terminal
     with os.fdopen(fd, "w") as fh:
         run_sync(km.start_kernel)(env=env, cwd=root, stdout=fh, stderr=fh)
     return {"km": km, "reads": reads, "log": log, "t0": t0, "name": kernel_name}
+
+
+def _zygote_for(argv: list[str], root: str) -> "zygote.Zygote | None":
+    """This process's kernel zygote for the kernel spec ``argv`` (started on first use), or None
+    where kernels are started as new processes (not Linux, not an IPython kernel, or
+    ``SURVEY_KERNEL_FORK=0``)."""
+    split = zygote.launcher_args(list(argv))
+    if not zygote.available() or split is None or os.environ.get("SURVEY_KERNEL_FORK") == "0":
+        return None
+    key = (argv[0], tuple(split[0]), root)
+    current = _state.get("zygote")
+    if current is not None and current.key == key and current.alive():
+        return current
+    stop_zygote()
+    _state["zygote"] = zygote.Zygote(argv[0], split[0], dict(os.environ), root)
+    return _state["zygote"]
+
+
+def stop_zygote() -> None:
+    z = _state.pop("zygote", None)
+    if z is not None:
+        z.close()
 
 
 def stop_kernel(kernel: dict[str, Any] | None) -> None:
@@ -383,3 +409,4 @@ def worker_main(conn, root: str, kernel: str, skip: list[str], close: tuple[int,
             conn.send(res)
     finally:
         stop_kernel(_state.pop("next", None))
+        stop_zygote()

@@ -1,0 +1,253 @@
+"""Report kernels forked from a process that has already imported what every report imports.
+
+A report kernel that starts as a new Python process spends 2-4 s of CPU importing numpy, pandas,
+matplotlib, scipy, statsmodels, IPython and the workbench before the notebook's first cell; on a
+2-core machine that is most of a small report's cost. A *zygote* pays those imports once per worker
+and then forks one kernel per report. Each kernel is still a fresh process: it starts from the
+zygote's state, which never runs report code, so nothing leaks from one report to the next (the
+zygote imports modules and does nothing else).
+
+Protocol (one JSON object per line): the worker writes ``{"argv", "env", "cwd", "log"}`` on the
+zygote's stdin; the zygote forks, answers ``{"pid": N}`` on stdout and goes back to reading. The
+child becomes the leader of its own session, takes the report's environment and working folder,
+sends its output to ``log`` and runs the IPython kernel exactly as ``python -m ipykernel_launcher``
+would. Lifetimes: the zygote ends when its worker closes the pipe or dies (end of file on stdin,
+and ``PR_SET_PDEATHSIG``); a kernel dies with its zygote the same way.
+
+:class:`ForkProvisioner` lets ``jupyter_client`` manage such a kernel like any other (papermill and
+nbclient see an ordinary kernel manager). Linux only; elsewhere the runner starts kernels the usual
+way.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+#: Imported once in the zygote: what the report notebooks and the workbench's report layer import.
+PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "statsmodels.formula.api", "matplotlib.pyplot",
+           "seaborn", "babel.numbers", "yaml", "survey", "survey.report", "ipykernel.kernelapp",
+           "ipywidgets")
+_LAUNCHER = "ipykernel_launcher"
+
+
+def available() -> bool:
+    return sys.platform.startswith("linux")
+
+
+def launcher_args(argv: list[str]) -> tuple[list[str], list[str]] | None:
+    """Split a kernel spec's ``[python, *flags, -m, ipykernel_launcher, *args]`` into the flags and
+    the launcher's arguments; None for any other kind of kernel (it is started the usual way)."""
+    for i in range(1, len(argv) - 1):
+        if argv[i] == "-m" and argv[i + 1] == _LAUNCHER:
+            return argv[1:i], argv[i + 2:]
+    return None
+
+
+class Zygote:
+    """A running zygote process (owned by one worker, used from one thread)."""
+
+    def __init__(self, python: str, flags: list[str], env: dict[str, str], cwd: str):
+        env = dict(env, MPLBACKEND=env.get("MPLBACKEND") or "module://matplotlib_inline.backend_inline",
+                   SURVEY_ZYGOTE_PARENT=str(os.getpid()))
+        self.proc = subprocess.Popen([python, *flags, "-m", "survey.reports.zygote"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd,
+                                     text=True, bufsize=1, close_fds=True)
+        self.key = (python, tuple(flags), cwd)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def fork(self, argv: list[str], env: dict[str, str], cwd: str, log: str) -> int:
+        """Start a kernel; returns its process id (raises OSError when the zygote is gone)."""
+        try:
+            self.proc.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": cwd, "log": log}) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except (OSError, ValueError) as err:
+            raise OSError(f"the kernel zygote is gone ({err})") from None
+        if not line:
+            raise OSError(f"the kernel zygote ended (exit code {self.proc.poll()})")
+        answer = json.loads(line)
+        if "pid" not in answer:
+            raise OSError(f"the kernel zygote could not fork: {answer.get('error')}")
+        return int(answer["pid"])
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()  # end of file: the zygote leaves its loop
+            self.proc.wait(3)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+        finally:
+            if self.proc.stdout:
+                self.proc.stdout.close()
+
+
+def _start_ticks(pid: int) -> int | None:
+    """The process's start time in clock ticks (from /proc), or None when it does not exist; used
+    with the pid so that a recycled pid is never mistaken for the kernel."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    if fields[0] in ("Z", "X"):  # a zombie is a dead kernel not yet reaped
+        return None
+    return int(fields[19])
+
+
+class ForkedProcess:
+    """The part of ``subprocess.Popen`` that ``jupyter_client`` uses, for a kernel that is not our
+    own child (the zygote forked it and reaps it), so the exit code is not known: 1 once it ended."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+        self._ticks = _start_ticks(pid)
+
+    def poll(self) -> int | None:
+        if self.returncode is None and (self._ticks is None or _start_ticks(self.pid) != self._ticks):
+            self.returncode = 1
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.02)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def provisioner(km, zygote: Zygote, log: str):
+    """A provisioner for ``km`` that forks the kernel from ``zygote`` (set it before ``start_kernel``)."""
+    import uuid
+
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    class ForkProvisioner(LocalProvisioner):
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+            split = launcher_args(cmd)
+            if split is None:
+                return await super().launch_kernel(cmd, **kwargs)
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
+            pid = zygote.fork(split[1], env, cwd, log)
+            self.process = ForkedProcess(pid)
+            self.pid, self.pgid, self.cwd = pid, pid, cwd  # the kernel leads its own session
+            return self.connection_info
+
+    km.kernel_id = km.kernel_id or str(uuid.uuid4())
+    return ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+
+
+# ---- the zygote process -----------------------------------------------------------------------
+def _die_with_parent(parent: int) -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except Exception:
+        pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _kernel_child(request: dict[str, Any], zygote_pid: int) -> None:
+    """In the forked child: become a fresh report kernel. Never returns."""
+    code = 1
+    try:
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the kernel waits for its own subprocesses
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _die_with_parent(zygote_pid)
+        fd = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+        os.close(null)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        time.tzset()
+        if "numpy" in sys.modules:  # as a new process would: numpy's global generator seeded afresh
+            sys.modules["numpy"].random.seed()
+        sys.argv = [_LAUNCHER, *request["argv"]]
+        from ipykernel.kernelapp import launch_new_instance
+
+        launch_new_instance()
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 0
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            import atexit
+
+            atexit._run_exitfuncs()  # IPython saves its history and closes files here
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def main() -> None:
+    parent = int(os.environ.pop("SURVEY_ZYGOTE_PARENT", "0") or 0)
+    if parent:
+        _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker ends the zygote, not the terminal
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system, no zombies
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except Exception:  # a missing optional module only costs its import later, in the kernel
+            pass
+    import gc
+
+    gc.collect()
+    gc.freeze()  # objects made so far stay shared with the kernels (no copy-on-write by the collector)
+    out = sys.stdout
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            pid = os.fork()
+        except Exception as err:
+            out.write(json.dumps({"error": f"{type(err).__name__}: {err}"}) + "\n")
+            out.flush()
+            continue
+        if pid == 0:
+            _kernel_child(request, os.getppid())
+        out.write(json.dumps({"pid": pid}) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
