@@ -63,21 +63,23 @@ def main() -> None:
     d, plan = _project(units)
     run = [str(BIN / "survey"), "run", str(plan), "--workers", str(args.workers)]
     try:
-        # 1. naive loop (SKM reports only, as the plan's grid runs them)
+        # 1. naive loop over the same reports as the plan: papermill, then nbconvert, one at a time
         naive_out = d / "naive"
         naive_out.mkdir()
+        jobs = [("05_service_satisfaction.ipynb", u, ["data", "data/demo/skm.csv", "units", "data/demo/units.csv",
+                                                      "lang", "id", "unit", u]) for u in units]
+        jobs.append(("06_training_needs.ipynb", "needs", ["data", "data/demo/competency_needs.csv",
+                                                          "records", "data/demo/training_records.csv"]))
         t_naive = 0.0
-        for u in units:
-            nb = naive_out / f"{u}.ipynb"
-            t_naive += _timed([str(BIN / "papermill"), "notebooks/05_service_satisfaction.ipynb", str(nb),
-                               "-p", "data", "data/demo/skm.csv", "-p", "units", "data/demo/units.csv",
-                               "-p", "lang", "id", "-p", "unit", u, "-p", "out_dir", str(naive_out / u),
-                               "--cwd", str(d), "--no-progress-bar"], d)
+        for notebook, name, params in jobs:
+            nb = naive_out / f"{name}.ipynb"
+            pairs = [x for k, v in zip(params[::2], params[1::2]) for x in ("-p", k, v)]
+            t_naive += _timed([str(BIN / "papermill"), f"notebooks/{notebook}", str(nb), *pairs,
+                               "-p", "out_dir", str(naive_out / name), "--cwd", str(d), "--no-progress-bar"], d)
             t_naive += _timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb)], d)
         t_cold = _timed(run + ["--out", "out-local"], d)
-        n = len(units) + 1
-        print(f"cold: survey run {t_cold:.1f} s for {n} reports; naive loop {t_naive:.1f} s for {len(units)} "
-              f"-> ratio per report {(t_naive / len(units)) / (t_cold / n):.1f}x")
+        print(f"cold: survey run {t_cold:.1f} s, naive loop {t_naive:.1f} s, for the same {len(jobs)} reports "
+              f"-> {t_naive / t_cold:.1f}x (goal >= 6x)")
         # 2. unchanged
         t_again = _timed(run + ["--out", "out-local"], d)
         print(f"unchanged plan again: {t_again:.2f} s (goal < 2 s)")

@@ -266,3 +266,21 @@ def test_every_caller_uses_the_one_rule():
 
     assert survey.report.is_synthetic is privacy.is_synthetic
     assert survey.reports.is_synthetic is privacy.is_synthetic
+
+
+def test_identifiers_around_embedded_images_keep_their_positions():
+    # the scan skips base64 images by cutting them out; what it reports must still point into the
+    # original text (line and column of scan_text come from these positions)
+    from survey.privacy import find_identifiers, scan_text
+
+    img = "data:image/png;base64," + "QUJD" * 1000 + "\n" + "MTIzNDU2Nzg5" * 10
+    text = ('a <img src="' + img + '"> NIP 198503152010011002 and\n<img src="' + img
+            + '"> Ibu Siti HP 0812-3456-7890')
+    found = find_identifiers(text)
+    assert [(k, m) for k, _a, _b, m in found] == [("nip", "198503152010011002"), ("name", "Ibu Siti"),
+                                                  ("phone", "0812-3456-7890")]
+    assert all(text[a:b] == m for _k, a, b, m in found)
+    rows = scan_text(text)
+    assert rows["line"].tolist() == [2, 4, 4]
+    line2 = text.split("\n")[1]
+    assert rows["column"].iloc[0] == str(line2.index("198503152010011002") + 1)

@@ -424,6 +424,37 @@ def _accept(kind: str, m: re.Match, text: str) -> str | None:
     return kind
 
 
+_URI_GAP = " " * 32  # longer than any separator or look-behind window of the patterns above
+
+
+def _without_data_uris(text: str):
+    """``text`` with every base64 ``data:`` URI replaced by a short run of blanks (its line breaks
+    kept), and a function mapping a position in it back to ``text``. An HTML report is mostly
+    embedded images; scanning only the rest makes the scan several times faster."""
+    import bisect
+
+    pieces: list[str] = []
+    ends: list[int] = []  # position in the short text just after each replaced URI
+    shifts: list[int] = []  # characters removed up to there
+    pos = removed = 0
+    for m in _DATA_URI.finditer(text):
+        gap = _URI_GAP + "\n" * m.group(0).count("\n")
+        pieces += [text[pos:m.start()], gap]
+        removed += (m.end() - m.start()) - len(gap)
+        pos = m.end()
+        ends.append(m.end() - removed)
+        shifts.append(removed)
+    if not ends:
+        return text, lambda i: i
+    pieces.append(text[pos:])
+
+    def to_text(i: int) -> int:
+        k = bisect.bisect_right(ends, i)
+        return i + (shifts[k - 1] if k else 0)
+
+    return "".join(pieces), to_text
+
+
 def find_identifiers(text: str) -> list[tuple[str, int, int, str]]:
     """Every identifier-like match in ``text``: ``(kind, start, end, match)``, not overlapping.
 
@@ -441,11 +472,12 @@ def find_identifiers(text: str) -> list[tuple[str, int, int, str]]:
     >>> find_identifiers("IKM 82,45 (Rp 1.250.000; 20111 Medan; 2019-2024)")
     []
     """
-    blanked = _DATA_URI.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    blanked, to_text = _without_data_uris(text)
     taken: list[tuple[int, int]] = []
     out = []
 
     def add(kind: str, a: int, b: int) -> None:
+        a, b = to_text(a), to_text(b)
         if any(x < b and a < y for x, y in taken):
             return
         taken.append((a, b))
