@@ -41,6 +41,12 @@ def make_project(root: Path) -> Path:
         "hidden": ("from pathlib import Path\nfrom survey.reports import write_results, project_path\n"
                    "text = open(project_path('data/hidden.txt')).read()\n"
                    "write_results(out_dir, {'n': len(text)}, synthetic=True)\nprint('hidden file has', len(text))"),
+        # what a report kernel starts from: nothing left by the report before it in the same worker
+        "fresh": ("import builtins, os, time\nimport numpy as np\nfrom survey.reports import write_results\n"
+                  "seen = getattr(builtins, 'survey_test_marker', None)\nbuiltins.survey_test_marker = x\n"
+                  "env_seen = os.environ.get('SURVEY_TEST_MARKER')\nos.environ['SURVEY_TEST_MARKER'] = str(x)\n"
+                  "write_results(out_dir, {'seen': seen, 'env_seen': env_seen, 'pid': os.getpid(), "
+                  "'draw': float(np.random.random()), 'tz': time.strftime('%Z'), 'cwd': os.getcwd()})"),
         # slow enough to be interrupted while running
         "sleepy": "import time\ntime.sleep(x)\nfrom survey.reports import write_results\nwrite_results(out_dir, {'n': x})",
     }
