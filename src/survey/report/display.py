@@ -264,7 +264,10 @@ def _png(fig, dpi: int) -> bytes:
         pixels = np.asarray(canvas.buffer_rgba())
         left, top = int(round(tight.x0 * dpi)), int(round((height - tight.y1) * dpi))
         box = pixels[top:top + int(tight.height * dpi), left:left + int(tight.width * dpi)]
-        Image.fromarray(np.ascontiguousarray(box)).save(out, format="png")
+        if (box[..., 3] == 255).all():
+            box = box[..., :3]  # opaque: an alpha channel would only make the file bigger and slower to write
+        # level 3 writes in two thirds of the time of the default 6, the file a few per cent larger
+        Image.fromarray(np.ascontiguousarray(box)).save(out, format="png", compress_level=3)
     else:
         fig.savefig(out, format="png", dpi=dpi, bbox_inches=tight)
     return out.getvalue()
