@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         with warnings.catch_warnings():  # imports and first-use set-up, outside the clock
             warnings.simplefilter("ignore")
-            import survey.impact, survey.reliability, survey.skm, survey.needs, survey.plots  # noqa: E401,F401
+            import survey.impact, survey.reliability, survey.skm, survey.needs, survey.plots, survey.responses  # noqa: E401,F401
         r = profile(name, load, args.top)
         out.append(r)
         print(f"\n== {name}: wall {r['wall_s']:.2f} s, cpu {r['cpu_s']:.2f} s (goal < {r['goal_s']} s), "
