@@ -163,3 +163,18 @@ def test_environment_fingerprint_does_not_depend_on_the_callers_path(monkeypatch
     (extra / "extra_pkg-1.0.dist-info" / "METADATA").write_text("Name: extra_pkg\nVersion: 1.0\n")
     monkeypatch.syspath_prepend(str(extra))
     assert environment_fingerprint(kernel) == before
+
+
+def test_environment_fingerprint_changes_with_a_package_version(monkeypatch, tmp_path):
+    import sysconfig
+
+    from survey.reports.runner import _installed_packages
+
+    site = tmp_path / "site-packages"
+    (site / "pandas-2.2.3.dist-info").mkdir(parents=True)
+    (site / "numpy-2.1.0.dist-info").mkdir()
+    monkeypatch.setattr(sysconfig, "get_paths", lambda *a, **k: {"purelib": str(site), "platlib": str(site)})
+    before = _installed_packages()
+    assert "pandas-2.2.3.dist-info" in before and "numpy-2.1.0.dist-info" in before
+    (site / "pandas-2.2.3.dist-info").rename(site / "pandas-2.2.4.dist-info")
+    assert _installed_packages() != before

@@ -101,27 +101,30 @@ class Interrupted(Exception):
 
 
 # ---- environment and keys ---------------------------------------------------------------------
+def _kernel_argv(name: str) -> list[str] | None:
+    """The command line of an installed kernel spec, read from its ``kernel.json`` in Jupyter's data
+    folders as jupyter_client finds it (without importing jupyter_client: a cached run stays quick)."""
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("kernels"):
+        try:
+            argv = json.loads((Path(folder) / name / "kernel.json").read_text(encoding="utf-8"))["argv"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(argv, list) and argv:
+            return [str(a) for a in argv]
+    return None
+
+
 def _kernel_name() -> str:
     """The project kernel when registered (``make`` does it), else the current interpreter's."""
-    try:
-        from jupyter_client.kernelspec import KernelSpecManager
-
-        if KERNEL_NAME in KernelSpecManager().find_kernel_specs():
-            return KERNEL_NAME
-    except Exception:
-        pass
-    return "python3"
+    return KERNEL_NAME if _kernel_argv(KERNEL_NAME) else "python3"
 
 
 def environment_fingerprint(kernel: str) -> str:
     """Hash of the kernel's Python and package versions (a new pandas makes every report stale)."""
-    try:
-        from jupyter_client.kernelspec import KernelSpecManager
-
-        argv = KernelSpecManager().get_kernel_spec(kernel).argv
-        exe = argv[0] if argv else sys.executable
-    except Exception:
-        exe = sys.executable
+    argv = _kernel_argv(kernel)
+    exe = argv[0] if argv else sys.executable  # no spec: jupyter's built-in kernel, this interpreter
     if exe in ("python", "python3") or Path(exe).resolve() == Path(sys.executable).resolve():
         text = _installed_packages()
     else:  # another interpreter: ask it
@@ -139,15 +142,21 @@ def _installed_packages() -> str:
     Only the site-packages folders count, not ``sys.path``: the caller's path may hold extra entries
     (a test runner adds ``src/``, where an editable install keeps a second copy of the workbench's
     metadata) that the report kernel never sees, and the fingerprint must not depend on who asks.
-    Self-contained: it is also sent as source to another interpreter.
+    The metadata folders' names (``pandas-2.2.3.dist-info``) carry name and version; reading them is
+    a hundred times faster than parsing every package's metadata. Self-contained: it is also sent
+    as source to another interpreter.
     """
+    import os
     import sys
     import sysconfig
-    from importlib import metadata
 
-    site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
-    pkgs = {f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions(path=site) if d.metadata["Name"]}
-    return sys.version + "\n" + "\n".join(sorted(pkgs))
+    names = set()
+    for site in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}:
+        try:
+            names.update(n for n in os.listdir(site) if n.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            pass
+    return sys.version + "\n" + "\n".join(sorted(names))
 
 
 def report_key(spec: ReportSpec, env: str, root: Path) -> str:
