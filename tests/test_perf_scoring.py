@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import survey.responses._parallel as parallel
 from survey.instrument import load_instrument
 from survey.responses import score
 
@@ -23,8 +24,12 @@ def _reference(df: pd.DataFrame, inst, cid: str) -> pd.Series:
     return mean.where(block.notna().sum(axis=1) >= inst.constructs[cid].min_answered)
 
 
+@pytest.mark.parametrize("threads", [False, True])
 @pytest.mark.parametrize("dtype", ["Int64", "Float64", "float64", "object"])
-def test_scores_equal_a_pandas_reference_for_every_column_type(dtype):
+def test_scores_equal_a_pandas_reference_for_every_column_type(dtype, threads, monkeypatch):
+    if threads:  # constructs scored on two threads, as on a large file and a quiet machine
+        monkeypatch.setattr(parallel, "MIN_ROWS", 0)
+        monkeypatch.setattr(parallel, "idle_cores", lambda: 2)
     inst = load_instrument("training_reaction")
     names = [it.name for c in inst.constructs for it in inst.items_of(c)]
     rng = np.random.default_rng(3)

@@ -22,6 +22,7 @@ from ..errors import DataError, SurveyError
 from ..instrument import Instrument, load_instrument
 from ._file_checks import DATE_NAME, check_dates, check_ids, check_unknown_item_columns
 from ._match import Matcher, col_item, norm, option_maps
+from ._parallel import map_in_order
 from ._problems import REPORT_COLUMNS, Problems
 from ._sources import Raw, load, sheet_headers
 from .convert import convert_item, convert_meta
@@ -242,7 +243,7 @@ def _read(path: str | Path, instrument: str | Path | Instrument, opts: _Opts,
                                raw.header_row, raw.source)
     first_row = raw.header_row + 1
     # duplicates are checked first (they need the metadata columns) but listed last
-    id_problems = Problems(problems.file)
+    id_problems = Problems(problems.file, row_numbers=problems.row_numbers)
     check_ids(raw.frame, id_problems, first_row, opts.id_column)
     # hand the columns over one by one: popping from the frame itself costs O(columns) each time
     # (pandas rebuilds its block list), which made wide files quadratic
@@ -393,21 +394,29 @@ def _convert_columns(cells: dict[str, pd.Series], mapping: dict[str, str], inst:
                      as_written: Callable[[str], Callable[[], pd.Series]] | None = None) -> dict[str, Any]:
     """Item columns converted (named by their item), metadata columns as read (dates checked)."""
     maps = option_maps(inst)
-    out: dict[str, Any] = {}
-    for c in list(cells):
+    rows = len(next(iter(cells.values()))) if cells else 0
+
+    def convert(column: tuple[str, pd.Series]) -> tuple[str, Any, Problems]:
+        c, s = column
+        # each column collects its own problems (columns may be converted on several threads);
+        # they are added to the file's list in column order below
+        found = Problems(problems.file, row_numbers=problems.row_numbers)
         name = mapping.get(c)
-        # pop: each converted column releases its raw array at once (peak memory on large files)
-        s = cells.pop(c)
         if name is None:
             if DATE_NAME.search(str(c)):
-                check_dates(str(c), s, problems, first_row)
-            out[str(c)] = s
-            continue
+                check_dates(str(c), s, found, first_row)
+            return str(c), s, found
         it = inst.item(name)
         label = name if c == name else f"{c} ({name})" if len(str(c)) <= 40 else name
-        out[name] = convert_item(it, s, inst, maps.get(it.scale) if it.scale else None, recode, problems,
-                                 first_row, label, as_written(str(c)) if as_written else None)
-        del s
+        return name, convert_item(it, s, inst, maps.get(it.scale) if it.scale else None, recode, found,
+                                  first_row, label, as_written(str(c)) if as_written else None), found
+
+    out: dict[str, Any] = {}
+    # pop: each converted column releases its raw array at once (peak memory on large files)
+    for key, value, found in map_in_order(convert, ((c, cells.pop(c)) for c in list(cells)), rows):
+        out[key] = value
+        problems.rows.extend(found.rows)
+        problems.notes.extend(found.notes)
     return out
 
 

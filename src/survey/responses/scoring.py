@@ -8,7 +8,8 @@ import pandas as pd
 
 from .._checks import as_list, check_choice
 from ..errors import DataError
-from ..instrument import Instrument, load_instrument
+from ..instrument import Instrument, Item, load_instrument
+from ._parallel import map_in_order
 
 
 def reverse_code(values: pd.Series, scale_min: int, scale_max: int) -> pd.Series:
@@ -52,23 +53,32 @@ def score(df: pd.DataFrame, instrument: str | Path | Instrument,
     wanted = as_list(constructs) or list(inst.constructs)
     for cid in wanted:
         check_choice("constructs", cid, inst.constructs)
-    out = df.copy(deep=False)  # new columns only; the caller's frame and its values stay untouched
     for cid in wanted:
-        out[cid] = pd.Series(_construct_score(df, inst, cid), index=df.index)
+        _check_items(df, inst, cid)
+    out = df.copy(deep=False)  # new columns only; the caller's frame and its values stay untouched
+    # the columns are taken here, the arithmetic may run on other threads
+    jobs = [(inst, cid, len(df), [(it, df[it.name]) for it in inst.items_of(cid)]) for cid in wanted]
+    for cid, values in zip(wanted, map_in_order(_construct_score, jobs, len(df))):
+        out[cid] = pd.Series(values, index=df.index)
     return out
 
 
-def _construct_score(df: pd.DataFrame, inst: Instrument, cid: str) -> np.ndarray:
-    items = inst.items_of(cid)
-    missing = [i.name for i in items if i.name not in df.columns]
+def _check_items(df: pd.DataFrame, inst: Instrument, cid: str) -> None:
+    missing = [i.name for i in inst.items_of(cid) if i.name not in df.columns]
     if missing:
         raise DataError(f"cannot score construct {cid!r}: item column(s) {', '.join(missing)} "
                         f"are not in the data; read the file with read_responses() first")
-    total = np.zeros(len(df))
+
+
+def _construct_score(job: tuple[Instrument, str, int, list[tuple[Item, pd.Series]]]) -> np.ndarray:
+    """One construct's scores: ``job`` is (instrument, construct id, rows, [(item, its column)])."""
+    inst, cid, n, columns = job
+    total = np.zeros(n)
     # answered items per row: small counts in a small type, added without a conversion pass
-    n_ans = np.zeros(len(df), dtype=np.uint8 if len(items) < 256 else np.int64)
-    for it in items:  # column by column: contiguous 1-D arithmetic, no n x k block
-        x, ok = _answers(df[it.name])
+    n_ans = np.zeros(n, dtype=np.uint8 if len(columns) < 256 else np.int64)
+    buffer = np.empty(n)
+    for it, col in columns:  # column by column: contiguous 1-D arithmetic, no n x k block
+        x, ok = _answers(col, buffer)
         if it.reverse:  # (min + max) - x where answered, as reverse_code
             sc = inst.scales[it.scale]
             # where=: no temporary ok * (min + max); the cells skipped would have added 0.0
@@ -82,13 +92,20 @@ def _construct_score(df: pd.DataFrame, inst: Instrument, cid: str) -> np.ndarray
     return np.where(n_ans >= inst.constructs[cid].min_answered, mean, np.nan)
 
 
-def _answers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _answers(col: pd.Series, buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(answers as float64 with missing as 0, answered as bool) of one item column.
 
     Nullable integer and float columns (what ``read_responses`` returns) give their values and
     mask as stored, without a pass that writes NaN; other columns are converted to numbers first.
+    Integer answers are written into ``buffer`` (float64, one per row), which the caller reuses
+    from item to item instead of a fresh array per item.
     """
     arr = col.array
+    if isinstance(arr, pd.arrays.IntegerArray) and isinstance(getattr(arr, "_data", None), np.ndarray):
+        missing = arr.isna()
+        np.copyto(buffer, arr._data, casting="unsafe")  # the stored values, as to_numpy would convert them
+        np.putmask(buffer, missing, 0.0)
+        return buffer, ~missing
     if isinstance(arr, pd.arrays.IntegerArray | pd.arrays.FloatingArray):
         ok = ~arr.isna()
         x = arr.to_numpy(dtype="float64", na_value=0.0)
