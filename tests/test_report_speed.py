@@ -134,3 +134,15 @@ def test_waves_table_shows_raw_alpha_of_each_wave(demo_dir):
     d = rep.df[rep.df[rep.wave_col] == wave]
     expected = alpha_for(d, rep.inst, rep.constructs[0]).raw_alpha
     assert report.format_number(expected, "en", 2) in html
+
+
+@pytest.mark.parametrize("outside, draws", [(0.0, 1), (0.6, 2)])
+def test_a_figure_is_drawn_once_unless_it_reaches_past_its_edges(monkeypatch, outside, draws):
+    from matplotlib.figure import Figure
+
+    fig = _figure(outside)
+    calls = []
+    real = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: calls.append(1) or real(self, renderer))
+    report.figure(fig, "id", "Diagram batang")
+    assert len(calls) == draws

@@ -251,8 +251,6 @@ def _png(fig, dpi: int) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    # tight_layout() leaves a placeholder layout engine that would make savefig lay out again
-    fig.set_layout_engine("none")
     fig.set_dpi(dpi)
     # the figure's own Agg canvas keeps the text it measured when it was laid out
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
@@ -269,6 +267,10 @@ def _png(fig, dpi: int) -> bytes:
         # level 3 writes in two thirds of the time of the default 6, the file a few per cent larger
         Image.fromarray(np.ascontiguousarray(box)).save(out, format="png", compress_level=3)
     else:
+        # the drawing above laid the figure out; an engine left in place (tight_layout() leaves a
+        # placeholder) would make savefig lay it out once more before drawing
+        with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+            fig.set_layout_engine(None)
         fig.savefig(out, format="png", dpi=dpi, bbox_inches=tight)
     return out.getvalue()
 
