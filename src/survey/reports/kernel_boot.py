@@ -19,15 +19,28 @@ def _survey_runner_boot():
         except Exception:
             pass
 
+    try:
+        owner = int(os.environ.get("SURVEY_KERNEL_OWNER") or 0)
+    except ValueError:
+        owner = 0
+
     def _watch_parent():
         # A second guard for every platform and executor: a kernel whose worker is gone has no one
-        # to report to, so it ends itself.
+        # to report to, so it ends itself. A kernel forked by the runner's zygote has the zygote as
+        # parent; the worker that asked for it is its owner.
         import time
 
         while True:
             time.sleep(0.5)
             if os.getppid() != parent:
                 os._exit(1)
+            if owner:
+                try:
+                    os.kill(owner, 0)
+                except ProcessLookupError:
+                    os._exit(1)
+                except OSError:
+                    pass
 
     threading.Thread(target=_watch_parent, name="survey-parent-watch", daemon=True).start()
 

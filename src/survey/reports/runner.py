@@ -427,11 +427,14 @@ def _failure_page(work: Path, task: dict, status: str, error: str, detail: str |
 
 # ---- local pool -------------------------------------------------------------------------------
 class _Worker:
-    def __init__(self, ctx, root: Path, kernel: str, skip: list[str]):
+    def __init__(self, ctx, root: Path, kernel: str, skip: list[str], zygote=None):
         from .worker import worker_main
 
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=worker_main, args=(child, str(root), kernel, skip, tuple(_HELD)), daemon=True)
+        close = tuple(_HELD) + ((zygote.proc.stdin.fileno(),) if zygote is not None else ())
+        address = zygote.address if zygote is not None else None
+        self.proc = ctx.Process(target=worker_main, args=(child, str(root), kernel, skip, close, address),
+                                daemon=True)
         self.proc.start()
         child.close()
         self.task: dict | None = None
@@ -450,11 +453,16 @@ class _Worker:
 
 def _run_local(todo: list[dict], n: int, root: Path, kernel: str, skip: list[str],
                finish: Callable[..., None]) -> None:
+    from .worker import start_zygote
+
     ctx = mp.get_context("fork")
     for t in todo:
         t["reuse_kernel"] = True
     pending = list(todo)
-    pool = [_Worker(ctx, root, kernel, skip) for _ in range(min(n, len(todo)))]
+    # one kernel zygote for the whole pool: the imports every report makes are paid once per run
+    argv = _kernel_argv(kernel) or [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    zygote = start_zygote(argv, str(root))
+    pool = [_Worker(ctx, root, kernel, skip, zygote) for _ in range(min(n, len(todo)))]
     try:
         while pending or any(w.task for w in pool):
             for w in pool:
@@ -489,7 +497,7 @@ def _run_local(todo: list[dict], n: int, root: Path, kernel: str, skip: list[str
                 if dead or late:
                     code = w.proc.exitcode
                     w.end()
-                    pool[k] = _Worker(ctx, root, kernel, skip)
+                    pool[k] = _Worker(ctx, root, kernel, skip, zygote)
                     if late:
                         finish(task, None, STATUS_TIMEOUT, f"stopped after the time limit of {task['timeout']:g} s")
                     else:
@@ -506,6 +514,8 @@ def _run_local(todo: list[dict], n: int, root: Path, kernel: str, skip: list[str
             if w.task is None:
                 w.proc.join(max(0.0, deadline - time.monotonic()))
             w.end()
+        if zygote is not None:
+            zygote.close()
 
 
 # ---- Dask -------------------------------------------------------------------------------------
@@ -535,6 +545,12 @@ def _run_dask(todo: list[dict], n: int, scheduler: str | None, finish: Callable[
         for t in todo:
             t["ship"] = True
             t["reuse_kernel"] = False
+        try:  # every worker imports and starts its kernel zygote now, all at once, not on its first report
+            from .worker import warm_up
+
+            client.run(warm_up, todo[0]["root"], todo[0]["kernel"])
+        except Exception:  # a worker that cannot warm up still runs reports (or reports why not)
+            pass
         try:
             futures = {client.submit(_dask_task, t, pure=False, key=f"survey-report-{t['name']}-{os.getpid()}"): t
                        for t in todo}

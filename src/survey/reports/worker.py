@@ -40,12 +40,21 @@ STATUS_OK, STATUS_FAILED, STATUS_TIMEOUT, STATUS_WITHHELD = "ok", "failed", "tim
 _state: dict[str, Any] = {"next": None, "exporter": None}
 
 
+def report_environment(root: str, base: dict[str, str]) -> dict[str, str]:
+    """``base`` with what every report kernel needs."""
+    env = dict(base)
+    env.pop("MPLBACKEND", None)  # Agg would silently drop every inline figure
+    env["TZ"] = REPORT_TZ
+    env[ROOT_ENV] = root  # the kernel's project_path() resolves against the plan's project
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    return env
+
+
 def prepare_process(root: str) -> None:
     """Environment every kernel of this process inherits."""
-    os.environ.pop("MPLBACKEND", None)  # Agg would silently drop every inline figure
-    os.environ["TZ"] = REPORT_TZ
-    os.environ[ROOT_ENV] = root  # the kernel's project_path() resolves against the plan's project
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env = report_environment(root, dict(os.environ))
+    os.environ.pop("MPLBACKEND", None)
+    os.environ.update(env)
 
 
 def die_with_parent() -> None:
@@ -81,7 +90,7 @@ def start_kernel(kernel_name: str, root: str, skip: list[str], pdeathsig: bool) 
     os.close(fd)
     env = dict(os.environ, IPYTHONDIR=_ipython_dir(), SURVEY_READS_LOG=reads,
                SURVEY_READS_SKIP=os.pathsep.join(skip), SURVEY_KERNEL_PRELOAD=PRELOAD,
-               SURVEY_KERNEL_PDEATHSIG="1" if pdeathsig else "0")
+               SURVEY_KERNEL_PDEATHSIG="1" if pdeathsig else "0", SURVEY_KERNEL_OWNER=str(os.getpid()))
     fd, log = tempfile.mkstemp(prefix="survey-kernel-", suffix=".log")
     # the async manager, as papermill itself uses: nbclient polls it to notice a kernel that died
     km = AsyncKernelManager(kernel_name=kernel_name)
@@ -95,19 +104,34 @@ def start_kernel(kernel_name: str, root: str, skip: list[str], pdeathsig: bool) 
     return {"km": km, "reads": reads, "log": log, "t0": t0, "name": kernel_name}
 
 
-def _zygote_for(argv: list[str], root: str) -> "zygote.Zygote | None":
-    """This process's kernel zygote for the kernel spec ``argv`` (started on first use), or None
-    where kernels are started as new processes (not Linux, not an IPython kernel, or
-    ``SURVEY_KERNEL_FORK=0``)."""
+def start_zygote(argv: list[str], root: str) -> "zygote.Zygote | None":
+    """A kernel zygote for the kernel spec ``argv`` (owned by the caller), or None where kernels are
+    started as new processes (not Linux, not an IPython kernel, or ``SURVEY_KERNEL_FORK=0``)."""
     split = zygote.launcher_args(list(argv))
     if not zygote.available() or split is None or os.environ.get("SURVEY_KERNEL_FORK") == "0":
         return None
+    return zygote.Zygote(argv[0], split[0], report_environment(root, dict(os.environ)), root)
+
+
+def _zygote_for(argv: list[str], root: str) -> "zygote.Zygote | zygote.ZygoteClient | None":
+    """The zygote this process asks for kernels: the runner's (``_state['zygote_address']``, local
+    pool) or its own, started on first use (a Dask worker)."""
+    split = zygote.launcher_args(list(argv))
+    if not zygote.available() or split is None or os.environ.get("SURVEY_KERNEL_FORK") == "0":
+        return None
+    address = _state.get("zygote_address")
+    if address:
+        current = _state.get("zygote")
+        if current is None or current.key != ("client", address):
+            stop_zygote()
+            _state["zygote"] = zygote.ZygoteClient(address)
+        return _state["zygote"]
     key = (argv[0], tuple(split[0]), root)
     current = _state.get("zygote")
     if current is not None and current.key == key and current.alive():
         return current
     stop_zygote()
-    _state["zygote"] = zygote.Zygote(argv[0], split[0], dict(os.environ), root)
+    _state["zygote"] = start_zygote(argv, root)
     return _state["zygote"]
 
 
@@ -367,9 +391,28 @@ def _scan(work: Path) -> str | None:
             f"{first[2]}); the report is withheld")
 
 
-def worker_main(conn, root: str, kernel: str, skip: list[str], close: tuple[int, ...] = ()) -> None:
+def warm_up(root: str | None = None, kernel: str | None = None) -> None:
+    """What a worker does before its first report: import papermill, build the HTML exporter and,
+    given ``root`` and ``kernel``, start the kernel zygote (a Dask worker is warmed this way when the
+    run starts, so its first report does not pay for it)."""
+    import papermill  # noqa: F401
+
+    html_exporter()
+    if root is not None and kernel is not None:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        prepare_process(root)
+        z = _zygote_for(KernelSpecManager().get_kernel_spec(kernel).argv, root)
+        if isinstance(z, zygote.Zygote):
+            z.wait_ready()
+
+
+def worker_main(conn, root: str, kernel: str, skip: list[str], close: tuple[int, ...] = (),
+                zygote_address: str | None = None) -> None:
     """A local pool worker: reports arrive on ``conn`` one at a time; results go back on it.
-    ``close``: descriptors inherited from the runner that this process must not keep (the folder lock)."""
+    ``close``: descriptors inherited from the runner that this process must not keep (the folder
+    lock); ``zygote_address``: the runner's kernel zygote (None: kernels start as new processes)."""
+    _state["zygote_address"] = zygote_address
     for fd in close:
         try:
             os.close(fd)
@@ -390,9 +433,7 @@ def worker_main(conn, root: str, kernel: str, skip: list[str], close: tuple[int,
     threading.Thread(target=_watch, daemon=True).start()
     prepare_process(root)
     _state["next"] = start_kernel(kernel, root, skip, True)  # ready before the first report arrives
-    import papermill  # noqa: F401  (imported while the first kernel boots, not on the first report's clock)
-
-    html_exporter()
+    warm_up()
     try:
         while True:
             try:

@@ -7,12 +7,14 @@ and then forks one kernel per report. Each kernel is still a fresh process: it s
 zygote's state, which never runs report code, so nothing leaks from one report to the next (the
 zygote imports modules and does nothing else).
 
-Protocol (one JSON object per line): the worker writes ``{"argv", "env", "cwd", "log"}`` on the
-zygote's stdin; the zygote forks, answers ``{"pid": N}`` on stdout and goes back to reading. The
-child becomes the leader of its own session, takes the report's environment and working folder,
-sends its output to ``log`` and runs the IPython kernel exactly as ``python -m ipykernel_launcher``
-would. Lifetimes: the zygote ends when its worker closes the pipe or dies (end of file on stdin,
-and ``PR_SET_PDEATHSIG``); a kernel dies with its zygote the same way.
+The local pool's runner starts one zygote for all its workers; a Dask worker starts its own.
+Protocol (one JSON object per line, on a Unix socket in a private folder): a worker sends
+``{"argv", "env", "cwd", "log"}``; the zygote forks and answers ``{"pid": N}``. The child becomes
+the leader of its own session, takes the report's environment and working folder, sends its output
+to ``log`` and runs the IPython kernel exactly as ``python -m ipykernel_launcher`` would.
+Lifetimes: the zygote ends when its owner closes its stdin or dies (``PR_SET_PDEATHSIG``); a kernel
+dies with its zygote the same way, and with the worker that asked for it (``kernel_boot.py``
+watches that process).
 
 :class:`ForkProvisioner` lets ``jupyter_client`` manage such a kernel like any other (papermill and
 nbclient see an ordinary kernel manager). Linux only; elsewhere the runner starts kernels the usual
@@ -50,37 +52,54 @@ def launcher_args(argv: list[str]) -> tuple[list[str], list[str]] | None:
 
 
 class Zygote:
-    """A running zygote process (owned by one worker, used from one thread)."""
+    """A running zygote process, listening on a Unix socket in a private folder.
+
+    The process that starts it owns it (the zygote dies with that process); any process of the
+    same user may ask it for kernels through :meth:`client` (the local pool's workers share the
+    runner's zygote, so the imports are paid once per run, not once per worker).
+    """
 
     def __init__(self, python: str, flags: list[str], env: dict[str, str], cwd: str):
+        import tempfile
+
+        self.folder = tempfile.mkdtemp(prefix="survey-zygote-")  # 0700: only this user can connect
+        self.address = os.path.join(self.folder, "socket")
         env = dict(env, MPLBACKEND=env.get("MPLBACKEND") or "module://matplotlib_inline.backend_inline",
                    SURVEY_ZYGOTE_PARENT=str(os.getpid()))
-        self.proc = subprocess.Popen([python, *flags, "-m", "survey.reports.zygote"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd,
-                                     text=True, bufsize=1, close_fds=True)
+        self.proc = subprocess.Popen([python, *flags, "-m", "survey.reports.zygote", self.address],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     env=env, cwd=cwd, text=True, close_fds=True)
         self.key = (python, tuple(flags), cwd)
+        self._client: ZygoteClient | None = None
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def wait_ready(self, timeout: float = 120) -> bool:
+        """Wait until the zygote has done its imports (it says so on stdout); False if it died."""
+        import selectors
+
+        if self.proc.stdout is None:
+            return self.alive()
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.proc.stdout, selectors.EVENT_READ)
+            if not sel.select(timeout):
+                return False
+        line = self.proc.stdout.readline()
+        self.proc.stdout.close()
+        self.proc.stdout = None
+        return line.strip() == "ready"
+
     def fork(self, argv: list[str], env: dict[str, str], cwd: str, log: str) -> int:
-        """Start a kernel; returns its process id (raises OSError when the zygote is gone)."""
-        try:
-            self.proc.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": cwd, "log": log}) + "\n")
-            self.proc.stdin.flush()
-            line = self.proc.stdout.readline()
-        except (OSError, ValueError) as err:
-            raise OSError(f"the kernel zygote is gone ({err})") from None
-        if not line:
-            raise OSError(f"the kernel zygote ended (exit code {self.proc.poll()})")
-        answer = json.loads(line)
-        if "pid" not in answer:
-            raise OSError(f"the kernel zygote could not fork: {answer.get('error')}")
-        return int(answer["pid"])
+        if self._client is None:
+            self._client = ZygoteClient(self.address)
+        return self._client.fork(argv, env, cwd, log)
 
     def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
         try:
-            self.proc.stdin.close()  # end of file: the zygote leaves its loop
+            self.proc.stdin.close()  # end of file: the zygote stops serving
             self.proc.wait(3)
         except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()
@@ -88,6 +107,53 @@ class Zygote:
         finally:
             if self.proc.stdout:
                 self.proc.stdout.close()
+            import shutil
+
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class ZygoteClient:
+    """A connection to a zygote (one per process that starts kernels; used from one thread)."""
+
+    def __init__(self, address: str):
+        self.address = address
+        self.key = ("client", address)
+        self._file = None
+
+    def alive(self) -> bool:
+        return os.path.exists(self.address)
+
+    def fork(self, argv: list[str], env: dict[str, str], cwd: str, log: str) -> int:
+        """Start a kernel; returns its process id (raises OSError when the zygote is gone)."""
+        import socket
+
+        try:
+            if self._file is None:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.connect(self.address)
+                self._file = sock.makefile("rw", encoding="utf-8", newline="\n")
+                sock.close()  # the file keeps the connection open
+            self._file.write(json.dumps({"argv": argv, "env": env, "cwd": cwd, "log": log}) + "\n")
+            self._file.flush()
+            line = self._file.readline()
+        except (OSError, ValueError) as err:
+            self.close()
+            raise OSError(f"the kernel zygote is gone ({err})") from None
+        if not line:
+            self.close()
+            raise OSError("the kernel zygote ended")
+        answer = json.loads(line)
+        if "pid" not in answer:
+            raise OSError(f"the kernel zygote could not fork: {answer.get('error')}")
+        return int(answer["pid"])
+
+    def close(self) -> None:
+        if self._file is not None:
+            try:
+                self._file.close()
+            except OSError:
+                pass
+            self._file = None
 
 
 def _start_ticks(pid: int) -> int | None:
@@ -141,7 +207,7 @@ class ForkedProcess:
         self.send_signal(signal.SIGTERM)
 
 
-def provisioner(km, zygote: Zygote, log: str):
+def provisioner(km, zygote: "Zygote | ZygoteClient", log: str):
     """A provisioner for ``km`` that forks the kernel from ``zygote`` (set it before ``start_kernel``)."""
     import uuid
 
@@ -154,7 +220,10 @@ def provisioner(km, zygote: Zygote, log: str):
                 return await super().launch_kernel(cmd, **kwargs)
             cwd = str(kwargs.get("cwd") or os.getcwd())
             env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
-            pid = zygote.fork(split[1], env, cwd, log)
+            try:
+                pid = zygote.fork(split[1], env, cwd, log)
+            except OSError:  # the zygote is gone: start this kernel the usual way
+                return await super().launch_kernel(cmd, **kwargs)
             self.process = ForkedProcess(pid)
             self.pid, self.pgid, self.cwd = pid, pid, cwd  # the kernel leads its own session
             return self.connection_info
@@ -219,12 +288,18 @@ def _kernel_child(request: dict[str, Any], zygote_pid: int) -> None:
             os._exit(code)
 
 
-def main() -> None:
+def main(address: str) -> None:
+    import selectors
+    import socket
+
     parent = int(os.environ.pop("SURVEY_ZYGOTE_PARENT", "0") or 0)
     if parent:
         _die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker ends the zygote, not the terminal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the owner ends the zygote, not the terminal
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system, no zombies
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(address)  # before the imports: clients may connect and wait for their answer
+    server.listen(64)
     for name in PRELOAD:
         try:
             __import__(name)
@@ -234,20 +309,52 @@ def main() -> None:
 
     gc.collect()
     gc.freeze()  # objects made so far stay shared with the kernels (no copy-on-write by the collector)
-    out = sys.stdout
-    for line in sys.stdin:
-        try:
-            request = json.loads(line)
-            pid = os.fork()
-        except Exception as err:
-            out.write(json.dumps({"error": f"{type(err).__name__}: {err}"}) + "\n")
-            out.flush()
-            continue
-        if pid == 0:
-            _kernel_child(request, os.getppid())
-        out.write(json.dumps({"pid": pid}) + "\n")
-        out.flush()
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    sel = selectors.DefaultSelector()
+    sel.register(server, selectors.EVENT_READ, "accept")
+    sel.register(sys.stdin, selectors.EVENT_READ, "owner")
+    clients: dict[Any, Any] = {}
+    while True:
+        for key, _ in sel.select():
+            if key.data == "owner":
+                if not sys.stdin.readline():  # the owner closed the pipe or died
+                    return
+            elif key.data == "accept":
+                conn, _ = server.accept()
+                clients[conn] = conn.makefile("rw", encoding="utf-8", newline="\n")
+                sel.register(conn, selectors.EVENT_READ, "client")
+            else:
+                conn = key.fileobj
+                f = clients[conn]
+                line = f.readline()
+                if not line:
+                    sel.unregister(conn)
+                    f.close()
+                    conn.close()
+                    del clients[conn]
+                    continue
+                answer = _serve(line, server, list(clients))
+                f.write(json.dumps(answer) + "\n")
+                f.flush()
+
+
+def _serve(line: str, server, connections: list) -> dict[str, Any]:
+    """Fork one kernel for a request line; the child closes every socket of the zygote first."""
+    try:
+        request = json.loads(line)
+        pid = os.fork()
+    except Exception as err:
+        return {"error": f"{type(err).__name__}: {err}"}
+    if pid == 0:
+        for sock in (server, *connections):  # the kernel must not hold the zygote's connections open
+            try:
+                os.close(sock.fileno())
+            except OSError:
+                pass
+        _kernel_child(request, os.getppid())
+    return {"pid": pid}
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1])
