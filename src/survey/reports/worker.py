@@ -395,9 +395,11 @@ def warm_up(root: str | None = None, kernel: str | None = None) -> None:
     """What a worker does before its first report: import papermill, build the HTML exporter and,
     given ``root`` and ``kernel``, start the kernel zygote (a Dask worker is warmed this way when the
     run starts, so its first report does not pay for it)."""
+    import nbformat
     import papermill  # noqa: F401
 
-    html_exporter()
+    # the first export compiles the templates: done here, not on the first report's clock
+    html_exporter().from_notebook_node(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("warm")]))
     if root is not None and kernel is not None:
         from jupyter_client.kernelspec import KernelSpecManager
 
