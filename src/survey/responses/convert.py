@@ -113,11 +113,8 @@ def _convert_coded(it: Item, s: pd.Series, inst: Instrument, option_map: dict[st
 def _small_type(sc) -> type | None:
     """The smallest integer type holding every code of ``sc`` (None beyond 16 bits)."""
     codes = [*sc.values, *sc.missing_values]
-    for small in (np.int8, np.int16):
-        info = np.iinfo(small)
-        if info.min <= min(codes) and max(codes) <= info.max:
-            return small
-    return None
+    lo, hi = min(codes), max(codes)
+    return np.int8 if -128 <= lo and hi <= 127 else np.int16 if -32768 <= lo and hi <= 32767 else None
 
 
 def _one_of(x: np.ndarray, values: list[int]) -> np.ndarray:

@@ -310,7 +310,12 @@ def _drop_empty_rows(raw: Raw, problems: Problems) -> None:
     if not len(frame) or not frame.shape[1]:
         return
     empty = np.ones(len(frame), dtype=bool)
-    for _, s in frame.items():  # usually the first column already rules out every row
+    # usually the first column looked at already rules out every row: numeric columns first, whose
+    # blanks are a NaN test (text columns need a look at every cell)
+    dtypes = list(frame.dtypes)
+    order = sorted(range(len(dtypes)), key=lambda k: not pd.api.types.is_numeric_dtype(dtypes[k]))
+    for k in order:
+        s = frame.iloc[:, k]
         cell_empty = s.isna().to_numpy()
         if s.dtype == object:
             cell_empty = cell_empty | s.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
