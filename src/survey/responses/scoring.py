@@ -59,7 +59,7 @@ def score(df: pd.DataFrame, instrument: str | Path | Instrument,
     # the columns are taken here, the arithmetic may run on other threads
     jobs = [(inst, cid, len(df), [(it, df[it.name]) for it in inst.items_of(cid)]) for cid in wanted]
     for cid, values in zip(wanted, map_in_order(_construct_score, jobs, len(df))):
-        out[cid] = pd.Series(values, index=df.index)
+        out[cid] = pd.Series(values, index=df.index, copy=False)  # a new array of ours: no copy needed
     return out
 
 
@@ -88,8 +88,9 @@ def _construct_score(job: tuple[Instrument, str, int, list[tuple[Item, pd.Series
             total += x
         np.add(n_ans, ok.view(np.uint8), out=n_ans)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / n_ans
-    return np.where(n_ans >= inst.constructs[cid].min_answered, mean, np.nan)
+        mean = np.divide(total, n_ans, out=total)  # in place: the sums are not needed again
+    np.putmask(mean, n_ans < inst.constructs[cid].min_answered, np.nan)
+    return mean
 
 
 def _answers(col: pd.Series, buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
