@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -391,10 +392,25 @@ def _scan(work: Path) -> str | None:
             f"{first[2]}); the report is withheld")
 
 
-def warm_up(root: str | None = None, kernel: str | None = None) -> None:
+def skip_slow_iri_checker() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax`` in this process.
+
+    nbformat (under papermill and nbconvert) imports jsonschema, which imports every optional
+    format checker it finds; ``rfc3987_syntax`` builds some 35 Lark parsers at import, 2-3 s of CPU
+    in every worker (python-jsonschema/jsonschema issue 1428). Only the ``iri`` formats use it and
+    no notebook schema does, so a worker does without. Must run before nbformat is imported.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules: the import fails at once
+
+
+def warm_up(root: str | None = None, kernel: str | None = None, zygote_address: str | None = None) -> None:
     """What a worker does before its first report: import papermill, build the HTML exporter and,
-    given ``root`` and ``kernel``, start the kernel zygote (a Dask worker is warmed this way when the
-    run starts, so its first report does not pay for it)."""
+    given ``root`` and ``kernel``, connect to the zygote at ``zygote_address`` or start its own (a
+    Dask worker is warmed this way when the run starts, so its first report does not pay for it)."""
+    if zygote_address is not None:
+        _state["zygote_address"] = zygote_address
+    skip_slow_iri_checker()
     import nbformat
     import papermill  # noqa: F401
 
