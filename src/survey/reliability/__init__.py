@@ -28,7 +28,7 @@ from __future__ import annotations
 from .._checks import renamed_attribute
 
 from ._matrix import cov2cor, pairwise_cor, pairwise_cov, smc
-from .alpha import AlphaResult, alpha, alpha_band, alpha_for, feldt_ci, flag_items
+from .alpha import AlphaResult, alpha, alpha_band, alpha_for, feldt_ci, flag_items, raw_alpha
 from .cfa import CFAResult, cfa, fit_meets_cutoffs
 from .factor import (BartlettResult, EFAResult, KMOResult, ParallelResult, bartlett, efa, kmo, kmo_band,
                      parallel_analysis)
@@ -41,7 +41,7 @@ from .split_half import SplitHalfResult, split_half
 
 __all__ = [
     # alpha
-    "AlphaResult", "alpha", "alpha_for", "alpha_band", "flag_items", "feldt_ci",
+    "AlphaResult", "alpha", "alpha_for", "alpha_band", "flag_items", "feldt_ci", "raw_alpha",
     # factor analysis
     "KMOResult", "kmo", "kmo_band", "BartlettResult", "bartlett", "EFAResult", "efa", "ParallelResult",
     "parallel_analysis",

@@ -251,7 +251,7 @@ class ReliabilityReport(ReportBase):
     def waves_table(self) -> Fragment:
         """Repeated waves: alpha of each construct per wave (waves under ``min_cell`` persons left out)."""
         # only raw alpha is shown: the full item analysis of each wave would be computed to be dropped
-        from ..reliability.alpha import raw_alpha
+        from ..reliability import raw_alpha
 
         if not self.repeated:
             return Fragment("")
