@@ -33,8 +33,51 @@ from typing import Any
 
 #: Imported once in the zygote: what the report notebooks and the workbench's report layer import.
 PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "statsmodels.formula.api", "matplotlib.pyplot",
-           "seaborn", "babel.numbers", "yaml", "survey", "survey.report", "ipykernel.kernelapp",
-           "ipywidgets")
+           "seaborn", "babel.numbers", "yaml", "ipykernel.kernelapp", "ipywidgets", "IPython.display",
+           "survey", "survey.instrument", "survey.responses", "survey.privacy", "survey.reliability",
+           "survey.impact", "survey.skm", "survey.needs", "survey.plots", "survey.report", "survey.report.skm",
+           "survey.report.reliability", "survey.report.impact", "survey.report.needs", "survey.report.training")
+
+
+def _warm() -> None:
+    """Read once, in the zygote, what every report reads from the workbench and its libraries: the
+    message catalogs, the built-in instruments, Babel's locale data for both languages and the
+    fonts (a first figure). All of it is package data cached by the functions that read it, the
+    same in every report; the report's own data is never read here."""
+    steps = []
+    try:
+        from survey.report import catalog, format_number
+
+        steps += [lambda: [catalog.load_catalog(a) for a in catalog.areas()],
+                  lambda: [format_number(1234.5, lang) for lang in ("id", "en")]]
+    except Exception:
+        pass
+    try:
+        from survey.instrument import builtin_names, load_instrument
+
+        steps.append(lambda: [load_instrument(n) for n in builtin_names()])
+    except Exception:
+        pass
+
+    def fonts() -> None:
+        # a figure drawn on its own canvas, never through pyplot: the kernel's backend is untouched
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(2, 2))
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.set_title("Judul 1,5", fontweight="bold")
+        ax.set_xlabel("x")
+        ax.text(0.5, 0.5, "Teks 0123456789", fontsize=8)
+        fig.canvas.draw()
+
+    steps.append(fonts)
+    for step in steps:
+        try:
+            step()
+        except Exception:  # warming is an optimisation: a kernel without it still works
+            pass
 _LAUNCHER = "ipykernel_launcher"
 
 
@@ -125,14 +168,9 @@ class ZygoteClient:
 
     def fork(self, argv: list[str], env: dict[str, str], cwd: str, log: str) -> int:
         """Start a kernel; returns its process id (raises OSError when the zygote is gone)."""
-        import socket
-
         try:
             if self._file is None:
-                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                sock.connect(self.address)
-                self._file = sock.makefile("rw", encoding="utf-8", newline="\n")
-                sock.close()  # the file keeps the connection open
+                self._file = self._connect()
             self._file.write(json.dumps({"argv": argv, "env": env, "cwd": cwd, "log": log}) + "\n")
             self._file.flush()
             line = self._file.readline()
@@ -146,6 +184,25 @@ class ZygoteClient:
         if "pid" not in answer:
             raise OSError(f"the kernel zygote could not fork: {answer.get('error')}")
         return int(answer["pid"])
+
+    def _connect(self, timeout: float = 180):
+        """Connect, waiting while the zygote does its imports (it listens only when ready)."""
+        import socket
+
+        end = time.monotonic() + timeout
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self.address)
+            except (ConnectionRefusedError, FileNotFoundError):
+                sock.close()
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.05)
+                continue
+            f = sock.makefile("rw", encoding="utf-8", newline="\n")
+            sock.close()  # the file keeps the connection open
+            return f
 
     def close(self) -> None:
         if self._file is not None:
@@ -298,17 +355,20 @@ def main(address: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the owner ends the zygote, not the terminal
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system, no zombies
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(address)  # before the imports: clients may connect and wait for their answer
-    server.listen(64)
+    server.bind(address)
     for name in PRELOAD:
         try:
             __import__(name)
         except Exception:  # a missing optional module only costs its import later, in the kernel
             pass
+    _warm()
     import gc
 
     gc.collect()
     gc.freeze()  # objects made so far stay shared with the kernels (no copy-on-write by the collector)
+    # Clients are accepted only now: a kernel forked for a request that arrived during the imports
+    # ran its first report several times slower (measured, not understood), so they retry until then
+    server.listen(64)
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     sel = selectors.DefaultSelector()
