@@ -41,6 +41,8 @@ STATUS_CACHED, STATUS_INTERRUPTED, STATUS_NOT_RUN = "cached", "interrupted", "no
 GOOD = (STATUS_OK, STATUS_CACHED)
 _GRACE = 20  # seconds after a report's limit before its worker is ended from outside
 _WORK = ".work"
+# jupyter's built-in kernel when no kernel spec is installed: this interpreter
+_DEFAULT_KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
 _LOCK = ".lock"
 
 
@@ -460,8 +462,7 @@ def _run_local(todo: list[dict], n: int, root: Path, kernel: str, skip: list[str
         t["reuse_kernel"] = True
     pending = list(todo)
     # one kernel zygote for the whole pool: the imports every report makes are paid once per run
-    argv = _kernel_argv(kernel) or [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    zygote = start_zygote(argv, str(root))
+    zygote = start_zygote(_kernel_argv(kernel) or _DEFAULT_KERNEL_ARGV, str(root))
     pool = [_Worker(ctx, root, kernel, skip, zygote) for _ in range(min(n, len(todo)))]
     try:
         while pending or any(w.task for w in pool):
@@ -531,7 +532,10 @@ def _run_dask(todo: list[dict], n: int, scheduler: str | None, finish: Callable[
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise PlanError("--executor dask needs the 'distributed' package: pip install distributed") from None
-    cluster = None
+    from .worker import start_zygote, warm_up
+
+    cluster = zygote = None
+    root, kernel = todo[0]["root"], todo[0]["kernel"]
     try:
         if scheduler:
             try:
@@ -540,15 +544,16 @@ def _run_dask(todo: list[dict], n: int, scheduler: str | None, finish: Callable[
                 raise PlanError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({err}); "
                                 "start it with 'dask scheduler' and check the address") from None
         else:
+            # the workers on this machine share one kernel zygote, started first: its imports overlap
+            # the cluster's start
+            zygote = start_zygote(_kernel_argv(kernel) or _DEFAULT_KERNEL_ARGV, root)
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster)
         for t in todo:
             t["ship"] = True
             t["reuse_kernel"] = False
-        try:  # every worker imports and starts its kernel zygote now, all at once, not on its first report
-            from .worker import warm_up
-
-            client.run(warm_up, todo[0]["root"], todo[0]["kernel"])
+        try:  # every worker imports (and starts its own zygote) now, all at once, not on its first report
+            client.run(warm_up, root, kernel, zygote.address if zygote is not None else None)
         except Exception:  # a worker that cannot warm up still runs reports (or reports why not)
             pass
         try:
@@ -572,3 +577,5 @@ def _run_dask(todo: list[dict], n: int, scheduler: str | None, finish: Callable[
     finally:
         if cluster is not None:
             cluster.close()
+        if zygote is not None:
+            zygote.close()
