@@ -49,6 +49,12 @@ def _timed(cmd: list[str], cwd: Path) -> float:
     return time.perf_counter() - t0
 
 
+def _cell_seconds(notebook: Path) -> float:
+    """The notebook's own time: the sum of papermill's per-cell durations."""
+    nb = json.loads(notebook.read_text())
+    return sum((c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0) for c in nb["cells"])
+
+
 def _figures(out: Path) -> dict[str, dict]:
     return {p.parent.name: json.loads(p.read_text()) for p in sorted(out.glob("*/results.json"))}
 
@@ -101,6 +107,14 @@ def main() -> None:
         timing = [json.loads(p.read_text())["timing"] for p in (d / "out-local" / "bench").glob("*/run.json")]
         avg = {k: sum(t.get(k, 0) for t in timing) / len(timing) for k in ("startup", "execution", "export")}
         print("per report (local pool, pre-started kernel): " + ", ".join(f"{k} {v:.1f} s" for k, v in avg.items()))
+        # overhead = what a report costs beyond its notebook's own cells (papermill times each cell)
+        runs = [json.loads(p.read_text()) for p in (d / "out-local" / "bench").glob("*/run.json")]
+        cells = [_cell_seconds(d / "out-local" / "bench" / r["name"] / "notebook.ipynb") for r in runs]
+        own = sum(cells)
+        per = [r["seconds"] - c for r, c in zip(runs, cells)]
+        print(f"overhead per report beyond its own cells (last cold run, local pool): mean {sum(per) / len(per):.2f} s, "
+              f"max {max(per):.2f} s (goal about 1 s); whole run: {(t_cold * args.workers - own) / len(runs):.2f} "
+              f"worker-seconds per report beyond the cells, start-up of the run included")
     finally:
         shutil.rmtree(d, ignore_errors=True)
 

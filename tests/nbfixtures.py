@@ -46,7 +46,8 @@ def make_project(root: Path) -> Path:
                   "seen = getattr(builtins, 'survey_test_marker', None)\nbuiltins.survey_test_marker = x\n"
                   "env_seen = os.environ.get('SURVEY_TEST_MARKER')\nos.environ['SURVEY_TEST_MARKER'] = str(x)\n"
                   "write_results(out_dir, {'seen': seen, 'env_seen': env_seen, 'pid': os.getpid(), "
-                  "'draw': float(np.random.random()), 'tz': time.strftime('%Z'), 'cwd': os.getcwd()})"),
+                  "'draw': float(np.random.random()), 'tz': time.strftime('%Z'), 'cwd': os.getcwd(), "
+                  "'forked': 'survey.reports.zygote' in open(f'/proc/{os.getppid()}/cmdline').read()})"),
         # slow enough to be interrupted while running
         "sleepy": "import time\ntime.sleep(x)\nfrom survey.reports import write_results\nwrite_results(out_dir, {'n': x})",
     }

@@ -112,10 +112,13 @@ def test_cache_reuse_hidden_dependency_notebook_change_and_force(project):
     assert not _left_behind(project)
 
 
-def test_each_report_gets_a_fresh_kernel(project):
-    # Kernels are forked from a zygote that has done the imports: each report must still start
-    # clean (no module, builtin or environment change from the report before it in the same
-    # worker), in the project folder, on WIB time, with numpy's global generator seeded afresh.
+@pytest.mark.parametrize("fork", ["1", "0"], ids=["forked", "classic"])
+def test_each_report_gets_a_fresh_kernel(project, monkeypatch, fork):
+    # Kernels are forked from a zygote that has done the imports (or, with SURVEY_KERNEL_FORK=0,
+    # started as new processes): each report must still start clean (no module, builtin or
+    # environment change from the report before it in the same worker), in the project folder, on
+    # WIB time, with numpy's global generator seeded afresh.
+    monkeypatch.setenv("SURVEY_KERNEL_FORK", fork)
     plan = _plan(project, "name: f\nreports:\n  - notebook: fresh.ipynb\n    grid: {x: [1, 2, 3]}\n")
     run = run_plan(plan, out=project / "out", root=project, workers=1)
     assert [r.status for r in run.runs] == ["ok"] * 3
@@ -123,6 +126,7 @@ def test_each_report_gets_a_fresh_kernel(project):
     assert [r["seen"] for r in res] == [None] * 3 and [r["env_seen"] for r in res] == [None] * 3
     assert len({r["pid"] for r in res}) == 3 and len({r["draw"] for r in res}) == 3
     assert {r["tz"] for r in res} == {"WIB"} and {r["cwd"] for r in res} == {str(project)}
+    assert {r["forked"] for r in res} == {fork == "1"}
     assert not _left_behind(project)
 
 
