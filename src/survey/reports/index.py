@@ -40,7 +40,7 @@ def _e(text: Any) -> str:
 
 
 def _redacted(text: str) -> str:
-    from ..privacy import find_identifiers
+    from .._identifiers import find_identifiers
 
     out, pos = [], 0
     for kind, a, b, _ in find_identifiers(text):

@@ -345,7 +345,7 @@ def _check_parameters(where: str, nb_name: str, params: dict, grid: dict, declar
 def _check_values_for_identifiers(spec: ReportSpec, problems: list[str]) -> None:
     """A report name or a parameter holding a NIP, NIK, phone number or e-mail would put it in folder
     names and on the index page; refuse it at the plan check (the message never repeats it)."""
-    from ..privacy import find_identifiers
+    from .._identifiers import find_identifiers
 
     texts = [("name", spec.name), *[("name", piece) for piece in re.split(r"[-_.]", spec.name)]]
     texts += [(f"parameter {k}", v) for k, v in spec.parameters.items() if isinstance(v, str)]
