@@ -286,3 +286,16 @@ def test_validate_data_prints_notes_and_accepts_a_label_mismatch_when_asked():
                       "--allow-missing-items")  # the file holds a few items only
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert "no problems found" in accepted.stdout and "note:" in accepted.stderr
+
+
+def test_the_run_command_path_loads_neither_pandas_nor_pydantic():
+    # A `survey run` whose reports are all reused takes a fraction of a second because the command,
+    # the runner, the index page and its wording and number formats import no pandas or pydantic;
+    # an eager import anywhere on that path costs about a second on every re-run.
+    code = ("import sys, survey.cli, survey.reports\n"
+            "from survey.reports import index, plan, runner\n"
+            "from survey.report import NOTICE, t, format_number, format_int\n"
+            "format_number(1.5, 'id'); format_int(3, 'en'); t('index.interrupted', 'en')\n"
+            "print(sorted(m for m in ('pandas', 'pydantic', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from .errors import DataError, ParameterError
 
@@ -96,6 +97,8 @@ def require_columns(data: pd.DataFrame, columns: str | Sequence[str] | None, whe
 
     ``where`` names the function or argument that needs them (``"did(unit=...)"``).
     """
+    import pandas as pd  # here, not at the top: the `survey` command's quick paths need no pandas
+
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"{where}: data must be a pandas DataFrame, not {type(data).__name__}")
     missing = [c for c in as_list(columns) if c not in data.columns]

@@ -11,8 +11,7 @@ from pathlib import Path
 from ._checks import LANGS
 from .errors import InstrumentError, SurveyError
 from .files import atomic_path, atomic_write_text
-from .responses import SOURCES  # already loaded by the package import
-from .simulate import DEMO_SEED, SCALES
+from ._choices import DEMO_SEED, SCALES, SOURCES
 
 
 class _Parser(argparse.ArgumentParser):

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._choices import DEMO_SEED, SCALES  # noqa: F401  (re-exported: survey.simulate.SCALES, DEMO_SEED)
 from .errors import SurveyError
 from .files import atomic_path, atomic_write_text
 from .instrument import load_instrument
@@ -44,15 +45,6 @@ KECAMATAN = {
 }
 """The 21 kecamatan of Kota Medan with their number of kelurahan (2009; 151 in all)."""
 
-SCALES = {
-     # name: units, employees per unit, waves, citizen responses per service unit and wave
-    "small": dict(n_units=24, emp_per_unit=12, waves=5, skm_per_unit_wave=40),
-    "full": dict(n_units=40, emp_per_unit=50, waves=6, skm_per_unit_wave=105),
-}
-
-DEMO_SEED = 20261127
-"""The demo data's seed. Not :data:`survey._checks.DEFAULT_SEED`: the notebooks, the tests and the
-published demo figures are all made from the data this seed gives, and another seed gives other data."""
 
 
 # (unit_type, sector, prefix, share of units)

@@ -14,16 +14,23 @@
 """
 from __future__ import annotations
 
-from .._checks import check_lang
-from ..privacy import SyntheticRows, is_synthetic
-from .catalog import areas, has, load_catalog, t
-from .display import (Fragment, bullets, escape, figure, header, heading, key_values, methods, note,
-                      paragraph, show, summary, table)
-from .figures import localize_figure, localize_text
-from .formatting import (LOCALES, MISSING, format_date, format_int, format_interval, format_number,
-                         format_percent, format_pvalue, locale_of)
-from .notebook import NOTICE, data_notice, notice_html, write_results
-from .outline import instrument_outline
+import importlib
+
+# Each name is imported from its module on first use (PEP 562): the index page and a cached
+# `survey run` need the wording and the number formats, not pandas or the figure code.
+_NAMES = {
+    "check_lang": ".._checks", "SyntheticRows": "..privacy", "is_synthetic": "..privacy",
+    "areas": ".catalog", "has": ".catalog", "load_catalog": ".catalog", "t": ".catalog",
+    "Fragment": ".display", "bullets": ".display", "escape": ".display", "figure": ".display",
+    "header": ".display", "heading": ".display", "key_values": ".display", "methods": ".display",
+    "note": ".display", "paragraph": ".display", "show": ".display", "summary": ".display", "table": ".display",
+    "localize_figure": ".figures", "localize_text": ".figures",
+    "LOCALES": ".formatting", "MISSING": ".formatting", "format_date": ".formatting", "format_int": ".formatting",
+    "format_interval": ".formatting", "format_number": ".formatting", "format_percent": ".formatting",
+    "format_p": ".formatting", "format_pvalue": ".formatting", "locale_of": ".formatting",
+    "NOTICE": ".notebook", "data_notice": ".notebook", "notice_html": ".notebook", "write_results": ".notebook",
+    "instrument_outline": ".outline",
+}
 
 __all__ = ["Fragment", "LOCALES", "MISSING", "NOTICE", "SyntheticRows", "areas", "bullets", "check_lang",
            "data_notice", "escape", "figure", "header", "heading", "key_values", "localize_figure",
@@ -31,3 +38,15 @@ __all__ = ["Fragment", "LOCALES", "MISSING", "NOTICE", "SyntheticRows", "areas",
            "format_date", "format_int", "format_interval", "format_number", "format_p", "format_percent",
            "format_pvalue", "has", "instrument_outline", "is_synthetic", "load_catalog", "locale_of",
            "notice_html", "t", "write_results"]
+
+
+def __getattr__(name: str):
+    if name in _NAMES:
+        value = getattr(importlib.import_module(_NAMES[name], __name__), name)
+        globals()[name] = value  # found once, then an ordinary attribute
+        return value
+    raise AttributeError(f"module 'survey.report' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -13,6 +13,7 @@ import datetime as _dt
 import decimal
 import functools
 import math
+import sys
 from numbers import Real
 
 from babel.dates import format_date as _babel_date
@@ -53,13 +54,9 @@ def locale_of(lang: str) -> str:
 def _is_missing(x: object) -> bool:
     if x is None:
         return True
-    try:
-        import pandas as pd
-
-        if x is pd.NA or x is pd.NaT:
-            return True
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pass
+    pd = sys.modules.get("pandas")  # a value can be pandas' NA only once pandas is loaded: no import here
+    if pd is not None and (x is pd.NA or x is pd.NaT):
+        return True
     return isinstance(x, Real) and math.isnan(float(x))
 
 

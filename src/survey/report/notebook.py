@@ -14,7 +14,6 @@ from .._checks import check_lang
 from ..errors import ParameterError
 from ..files import atomic_write_text
 from ..paths import project_path
-from ..privacy import SyntheticRows, is_synthetic
 
 NOTICE = {
     "id": "DATA SINTETIS: laporan ini dibuat dari data demo sintetis (bukan responden nyata) "
@@ -28,6 +27,8 @@ _NOTICE_STYLE = "border-left:6px solid #c0392b;background:#fdecea;padding:8px 12
 
 def _says_synthetic(synthetic: bool | str) -> bool:
     """Whether a report must be labelled synthetic: any demo row is enough (``"all"`` or ``"some"``)."""
+    from ..privacy import SyntheticRows  # privacy needs pandas; the index page needs only NOTICE
+
     if isinstance(synthetic, str):
         if synthetic not in {r.value for r in SyntheticRows}:
             raise ParameterError(f"synthetic={synthetic!r}: give True/False or what is_synthetic() "
@@ -65,6 +66,8 @@ def data_notice(df, lang: str = "id"):
     ``df`` may be ``None`` (no data loaded: no banner).
     """
     from IPython.display import HTML
+
+    from ..privacy import SyntheticRows, is_synthetic
 
     check_lang(lang)
     if is_synthetic(df) == SyntheticRows.NONE:

@@ -25,7 +25,6 @@ The notebook helpers :func:`project_path` (from :mod:`survey.paths`), :func:`wri
 from __future__ import annotations
 
 from ..paths import ROOT_ENV, find_project_root, project_path, project_root  # noqa: F401  (re-exported)
-from ..report import NOTICE, data_notice, is_synthetic, write_results  # noqa: F401  (notebooks import them here)
 from .index import failure_page, write_index
 from .plan import (MAX_REPORTS, NOTEBOOK_DIRS, PATH_KEYS, Plan, ReportSpec, declared_types, load_plan,
                    notebook_parameters, plan_root)
@@ -40,3 +39,12 @@ __all__ = ["DEFAULT_TIMEOUT", "KERNEL_NAME", "MAX_REPORTS", "NOTEBOOK_DIRS", "NO
            "declared_types", "environment_fingerprint", "export_html", "failure_page", "find_project_root",
            "html_exporter", "is_synthetic", "load_plan", "notebook_parameters", "plan_root", "project_path",
            "project_root", "run_plan", "write_index", "write_results"]
+
+
+def __getattr__(name: str):
+    # the report helpers notebooks import from here, loaded on first use (a cached run needs none)
+    if name in ("NOTICE", "data_notice", "is_synthetic", "write_results"):
+        from .. import report
+
+        return getattr(report, name)
+    raise AttributeError(f"module 'survey.reports' has no attribute {name!r}")

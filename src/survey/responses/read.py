@@ -26,9 +26,8 @@ from ._parallel import map_in_order
 from ._problems import REPORT_COLUMNS, Problems
 from ._sources import Raw, load, sheet_headers
 from .convert import convert_item, convert_meta
+from .._choices import SOURCES  # noqa: F401  (re-exported: survey.responses.SOURCES)
 
-SOURCES = ("auto", "plain", "kobo", "odk", "google", "limesurvey", "spss")
-"""The values of ``source=``: ``auto`` detects the tool from the header (see :func:`detect_source`)."""
 
 _EMAIL_COLUMNS = {"email address", "alamat email", "email", "e-mail", "alamat e-mail", "surel"}
 _PSEUDONYM_RE = r"P[0-9a-f]{16}"
