@@ -10,9 +10,9 @@ before the clock starts (a kernel pays them once), so the time is the report's o
 and CPU time are both printed (on a shared machine wall time also measures the neighbours), then
 the profile's top lines by cumulative time inside the package, and a last table of CPU time
 against each report's goal. The clock runs without the profiler (cProfile doubles the cost of the
-figures, whose drawing is many small Python calls), after the warm-up a batch kernel gets from its
-zygote (message catalogs, built-in instruments, locales, fonts); a second, profiled run gives the
-top lines.
+figures, whose drawing is many small Python calls), from the state a batch kernel starts in (the
+zygote's imports, message catalogs, built-in instruments, locales and fonts, its frozen garbage
+collector); a second, profiled run gives the top lines.
 """
 from __future__ import annotations
 
@@ -79,9 +79,9 @@ def run_report(name: str, load, out_dir: Path) -> None:
 def profile(name: str, load, top: int) -> dict:
     import matplotlib.pyplot as plt
 
-    from survey.reports.zygote import _warm
+    from survey.reports.zygote import prepare
 
-    _warm()  # what a batch kernel finds ready: catalogs, built-in instruments, locales, fonts
+    prepare()  # the state a batch kernel starts from: imports, catalogs, instruments, fonts, frozen GC
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # timed without the profiler (it doubles the cost of matplotlib's many small calls) ...

@@ -36,7 +36,25 @@ PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "statsmodels.for
            "seaborn", "babel.numbers", "yaml", "ipykernel.kernelapp", "ipywidgets", "IPython.display",
            "survey", "survey.instrument", "survey.responses", "survey.privacy", "survey.reliability",
            "survey.impact", "survey.skm", "survey.needs", "survey.plots", "survey.report", "survey.report.skm",
-           "survey.report.reliability", "survey.report.impact", "survey.report.needs", "survey.report.training")
+           "survey.report.reliability", "survey.report.impact", "survey.report.needs", "survey.report.training",
+           "survey.report.figures", "threadpoolctl", "PIL.Image")
+
+
+def prepare() -> None:
+    """Bring this process to the state every report kernel starts from: :data:`PRELOAD` imported,
+    :func:`_warm` done, and everything made so far frozen out of the garbage collector (it stays
+    shared with the kernels, never copied by a collection, and no collection walks it again).
+    ``benchmarks/profile_reports.py`` calls it too, so that its timings are a kernel's."""
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except Exception:  # a missing optional module only costs its import later, in the kernel
+            pass
+    _warm()
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _warm() -> None:
@@ -73,6 +91,12 @@ def _warm() -> None:
         fig.canvas.draw()
 
     steps.append(fonts)
+    try:
+        from PIL import Image
+
+        steps.append(Image.preinit)  # the image format plugins a first PNG save would load
+    except Exception:
+        pass
     for step in steps:
         try:
             step()
@@ -356,16 +380,7 @@ def main(address: str) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system, no zombies
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(address)
-    for name in PRELOAD:
-        try:
-            __import__(name)
-        except Exception:  # a missing optional module only costs its import later, in the kernel
-            pass
-    _warm()
-    import gc
-
-    gc.collect()
-    gc.freeze()  # objects made so far stay shared with the kernels (no copy-on-write by the collector)
+    prepare()
     # Clients are accepted only now: a kernel forked for a request that arrived during the imports
     # ran its first report several times slower (measured, not understood), so they retry until then
     server.listen(64)
