@@ -2,12 +2,13 @@
 
 A report kernel that starts as a new Python process spends 2-4 s of CPU importing numpy, pandas,
 matplotlib, scipy, statsmodels, IPython and the workbench before the notebook's first cell; on a
-2-core machine that is most of a small report's cost. A *zygote* pays those imports once per worker
-and then forks one kernel per report. Each kernel is still a fresh process: it starts from the
+2-core machine that is most of a small report's cost. A *zygote* pays those imports once (per run
+of the local pool, per Dask worker elsewhere) and then forks one kernel per report. Each kernel is still a fresh process: it starts from the
 zygote's state, which never runs report code, so nothing leaks from one report to the next (the
 zygote imports modules and does nothing else).
 
-The local pool's runner starts one zygote for all its workers; a Dask worker starts its own.
+The local pool's runner starts one zygote for all its workers, and so does a Dask LocalCluster
+started by the runner; a remote Dask worker starts its own.
 Protocol (one JSON object per line, on a Unix socket in a private folder): a worker sends
 ``{"argv", "env", "cwd", "log"}``; the zygote forks and answers ``{"pid": N}``. The child becomes
 the leader of its own session, takes the report's environment and working folder, sends its output
