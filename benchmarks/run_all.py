@@ -60,26 +60,20 @@ def merge(runs: list) -> dict:
 
 
 def psych_seconds(df, n_iter: int) -> float | None:
-    """Seconds psych::alpha takes per bootstrap resample (timed inside R), or None without R."""
-    if shutil.which("Rscript") is None:
-        return None
+    """Seconds psych::alpha takes per bootstrap resample (timed inside R by
+    ``bench_reliability.time_psych``, start-up and the point estimate excluded), or None without R."""
+    from bench_reliability import time_psych
+
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "x.csv"
         df.to_csv(csv, index=False, na_rep="NA")
-        code = f"""
-suppressMessages(library(psych))
-x <- read.csv("{csv}")
-t0 <- proc.time()[["elapsed"]]
-a <- suppressWarnings(alpha(x, n.iter = 1))
-t1 <- proc.time()[["elapsed"]]
-b <- suppressWarnings(alpha(x, n.iter = {n_iter + 1}))
-t2 <- proc.time()[["elapsed"]]
-cat((t2 - t1 - (t1 - t0)) / {n_iter}, t1 - t0, "\\n")
-"""
-        out = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True)
-    if out.returncode != 0:
+        try:
+            r = time_psych(csv, n_iter)
+        except subprocess.CalledProcessError:
+            return None
+    if r is None:
         return None
-    per, point = (float(v) for v in out.stdout.split())
+    per = (r["psych_boot_s"] - r["psych_point_s"]) / n_iter
     return per if per > 0 else None  # too few resamples to see them beside R's noise
 
 

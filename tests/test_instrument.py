@@ -123,17 +123,6 @@ def test_unknown_key_message_lists_the_allowed_keys(tmp_path):
     assert ".md" not in line  # whole on its own: no pointer to another document
 
 
-MINI = textwrap.dedent("""\
-    id: mini
-    version: "1"
-    title: {id: Mini, en: Mini}
-    languages: {id: Bahasa Indonesia, en: English}
-    default_language: id
-    scales:
-      agree: {options: [{value: 1, label: {id: Tidak, en: "No"}}, {value: 2, label: {id: Ya, en: "Yes"}}]}
-    items:
-    - {name: q1, scale: agree, label: {id: Satu, en: One}}
-    """)
 
 
 def test_loaded_instrument_is_the_callers_own_copy():
@@ -153,15 +142,18 @@ def test_instrument_file_is_parsed_once_and_again_after_an_edit(tmp_path, monkey
     parsed = []
     real = instrument_module.read_instrument_yaml
     monkeypatch.setattr(instrument_module, "read_instrument_yaml", lambda p: parsed.append(p) or real(p))
-    f = tmp_path / "mini.yaml"
-    f.write_text(MINI, encoding="utf-8")
-    assert load_instrument(f).items[0].label["en"] == "One"
-    assert load_instrument(str(f)).items[0].label["en"] == "One"
+    from tiny import tiny_instrument
+
+    text = tiny_instrument().to_yaml()
+    f = tmp_path / "tiny.yaml"
+    f.write_text(text, encoding="utf-8")
+    assert load_instrument(f).items[0].label["en"] == "item A1"
+    assert load_instrument(str(f)).items[0].label["en"] == "item A1"
     assert len(parsed) == 1
     # same size, written at once: the modification time may not move, the content does
-    f.write_text(MINI.replace("en: One", "en: Uno"), encoding="utf-8")
-    assert load_instrument(f).items[0].label["en"] == "Uno"
+    f.write_text(text.replace("en: item A1", "en: item B1"), encoding="utf-8")
+    assert load_instrument(f).items[0].label["en"] == "item B1"
     assert len(parsed) == 2
-    f.write_text(MINI.replace("items:", "itemz:"), encoding="utf-8")
+    f.write_text(text.replace("items:", "itemz:"), encoding="utf-8")
     with pytest.raises(InstrumentError):
         load_instrument(f)

@@ -34,8 +34,6 @@ from . import zygote
 REPORT_TZ = "Asia/Jakarta"  # Kota Medan is on WIB; fixed so dates in reports do not depend on the host
 MANIFEST = "run.json"
 WITHHELD = "report.withheld.html"
-#: Imported in a waiting kernel: what nearly every report imports first.
-PRELOAD = "numpy,pandas,matplotlib.pyplot,survey"
 STATUS_OK, STATUS_FAILED, STATUS_TIMEOUT, STATUS_WITHHELD = "ok", "failed", "timeout", "withheld"
 
 _state: dict[str, Any] = {"next": None, "exporter": None}
@@ -90,7 +88,7 @@ def start_kernel(kernel_name: str, root: str, skip: list[str], pdeathsig: bool) 
     fd, reads = tempfile.mkstemp(prefix="survey-reads-", suffix=".txt")
     os.close(fd)
     env = dict(os.environ, IPYTHONDIR=_ipython_dir(), SURVEY_READS_LOG=reads,
-               SURVEY_READS_SKIP=os.pathsep.join(skip), SURVEY_KERNEL_PRELOAD=PRELOAD,
+               SURVEY_READS_SKIP=os.pathsep.join(skip), SURVEY_KERNEL_PRELOAD=",".join(zygote.PRELOAD),
                SURVEY_KERNEL_PDEATHSIG="1" if pdeathsig else "0", SURVEY_KERNEL_OWNER=str(os.getpid()))
     fd, log = tempfile.mkstemp(prefix="survey-kernel-", suffix=".log")
     # the async manager, as papermill itself uses: nbclient polls it to notice a kernel that died
@@ -105,11 +103,19 @@ def start_kernel(kernel_name: str, root: str, skip: list[str], pdeathsig: bool) 
     return {"km": km, "reads": reads, "log": log, "t0": t0, "name": kernel_name}
 
 
+def _forkable(argv: list[str]) -> tuple[list[str], list[str]] | None:
+    """``zygote.launcher_args(argv)`` where kernels may be forked; None where they are started as
+    new processes (not Linux, not an IPython kernel, or ``SURVEY_KERNEL_FORK=0``)."""
+    if not zygote.available() or os.environ.get("SURVEY_KERNEL_FORK") == "0":
+        return None
+    return zygote.launcher_args(list(argv))
+
+
 def start_zygote(argv: list[str], root: str) -> "zygote.Zygote | None":
-    """A kernel zygote for the kernel spec ``argv`` (owned by the caller), or None where kernels are
-    started as new processes (not Linux, not an IPython kernel, or ``SURVEY_KERNEL_FORK=0``)."""
-    split = zygote.launcher_args(list(argv))
-    if not zygote.available() or split is None or os.environ.get("SURVEY_KERNEL_FORK") == "0":
+    """A kernel zygote for the kernel spec ``argv`` (owned by the caller), or None (see
+    :func:`_forkable`)."""
+    split = _forkable(argv)
+    if split is None:
         return None
     return zygote.Zygote(argv[0], split[0], report_environment(root, dict(os.environ)), root)
 
@@ -117,8 +123,8 @@ def start_zygote(argv: list[str], root: str) -> "zygote.Zygote | None":
 def _zygote_for(argv: list[str], root: str) -> "zygote.Zygote | zygote.ZygoteClient | None":
     """The zygote this process asks for kernels: the runner's (``_state['zygote_address']``, local
     pool) or its own, started on first use (a Dask worker)."""
-    split = zygote.launcher_args(list(argv))
-    if not zygote.available() or split is None or os.environ.get("SURVEY_KERNEL_FORK") == "0":
+    split = _forkable(argv)
+    if split is None:
         return None
     address = _state.get("zygote_address")
     if address:
@@ -397,8 +403,8 @@ def skip_slow_iri_checker() -> None:
 
     nbformat (under papermill and nbconvert) imports jsonschema, which imports every optional
     format checker it finds; ``rfc3987_syntax`` builds some 35 Lark parsers at import, 2-3 s of CPU
-    in every worker (python-jsonschema/jsonschema issue 1428). Only the ``iri`` formats use it and
-    no notebook schema does, so a worker does without. Must run before nbformat is imported.
+    in every worker (jsonschema 4.26 imports it eagerly). Only the ``iri`` formats use it and no
+    notebook schema does, so a worker does without. Must run before nbformat is imported.
     """
     if "jsonschema" not in sys.modules:
         sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules: the import fails at once
