@@ -391,6 +391,21 @@ def test_omega_total_matches_lavaan_one_factor_cfa(factors12):
     close(o.loadings * np.sqrt((n - 1) / n), [0.774, 0.643, 0.731, 0.702], 6e-4)
 
 
+
+def test_factor_fits_hold_blas_to_one_thread_and_restore_it(factors12):
+    # L-BFGS-B runs with BLAS at one thread (its threads only wait on matrices this small); the
+    # caller's thread settings are back afterwards and the fit is the one the default gives
+    from threadpoolctl import threadpool_info
+    from survey.reliability import omega_total
+    from survey.reliability._optim import lbfgsb
+    before = [(i["filepath"], i["num_threads"]) for i in threadpool_info()]
+    seen = []
+    lbfgsb(lambda x: seen.append([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"])
+           or float(((x - 2) ** 2).sum()), np.zeros(2), lambda x: 2 * (x - 2), [(0.0, 3.0)] * 2, {})
+    assert seen and all(n == 1 for ns in seen for n in ns)
+    assert [(i["filepath"], i["num_threads"]) for i in threadpool_info()] == before
+    close(omega_total(factors12.iloc[:, :4]).omega_total, 0.788041626783371, 1e-6)
+
 def test_split_half_matches_psych(factors12, scale6):
     from survey.reliability import split_half
     # R: s <- splitHalf(y[, 1:6]); c(s$maxrb, s$minrb, s$meanr, s$alpha, s$lambda2, s$lambda6, s$av.r)

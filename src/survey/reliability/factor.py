@@ -14,6 +14,7 @@ from .._checks import DEFAULT_SEED, check_choice, check_positive_int
 from ..errors import DataError, ParameterError
 from ..results import Result
 from ._matrix import _cor_from_data, _warn, cov2cor, smc
+from ._optim import lbfgsb
 
 __all__ = ["KMOResult", "kmo", "kmo_band", "BartlettResult", "bartlett", "EFAResult", "efa", "ParallelResult",
            "parallel_analysis"]
@@ -126,8 +127,6 @@ def _minres(r: np.ndarray, nf: int) -> tuple[np.ndarray, np.ndarray]:
     """Minimum-residual factor extraction as ``psych::fa(fm="minres")``: the uniquenesses that
     minimise the squared off-diagonal residuals; loadings are the first ``nf`` eigenvectors of the
     reduced matrix scaled by the root eigenvalues. Returns (loadings, uniquenesses)."""
-    from scipy.optimize import minimize
-
     p = r.shape[0]
     s_smc = smc(r)
     upper = max(float(s_smc.max()), 1.0)
@@ -155,8 +154,8 @@ def _minres(r: np.ndarray, nf: int) -> tuple[np.ndarray, np.ndarray]:
         return np.diag(g).copy()
 
     start = 1 - s_smc
-    res = minimize(f, start, jac=grad, method="L-BFGS-B", bounds=[(0.005, upper)] * p,
-                   options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
+    res = lbfgsb(f, start, grad, bounds=[(0.005, upper)] * p,
+                 options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
     psi = res.x
     s = r.copy()
     np.fill_diagonal(s, np.diag(r) - psi)
@@ -172,8 +171,6 @@ def _ml(r: np.ndarray, nf: int) -> tuple[np.ndarray, np.ndarray]:
     ``F(psi) = -sum_{j>nf}(log e_j - e_j) - nf + p`` over the eigenvalues ``e`` of
     ``Psi^-1/2 R Psi^-1/2``, from ``1 - SMC`` within [0.005, max(SMC, 1)]; loadings
     ``Psi^1/2 V sqrt(max(e - 1, 0))``. Returns (loadings, uniquenesses)."""
-    from scipy.optimize import minimize
-
     p = r.shape[0]
     s_smc = smc(r)
     upper = max(float(s_smc.max()), 1.0)
@@ -199,8 +196,8 @@ def _ml(r: np.ndarray, nf: int) -> tuple[np.ndarray, np.ndarray]:
 
     # a tight optimum: R's optim stops at its default factr (about 2e-8 relative), so psych's
     # loadings agree with these to about 1e-4
-    res = minimize(f, 1 - s_smc, jac=grad, method="L-BFGS-B", bounds=[(0.005, upper)] * p,
-                   options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
+    res = lbfgsb(f, 1 - s_smc, grad, bounds=[(0.005, upper)] * p,
+                 options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
     return loadings_of(res.x), res.x
 
 

@@ -12,6 +12,7 @@ from .._checks import DEFAULT_SEED, check_choice
 from ..errors import DataError, ParameterError
 from ..results import Result
 from ._matrix import _as_matrix, _check_variance, _cor_from_data, _key_signs, _warn, cov2cor, pairwise_cov, smc
+from ._optim import lbfgsb
 from .factor import _fa, _gpf_oblimin, _minres, _ml, _promax, parallel_analysis
 
 __all__ = ["OmegaResult", "omega", "OmegaTotalResult", "omega_total"]
@@ -164,8 +165,6 @@ class OmegaTotalResult(Result):
 def _ml_one_factor(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Maximum-likelihood one-factor model of a covariance matrix (Joreskog's uniqueness
     parameterisation, as psych's ``fm="ml"``). Returns (loadings, residual variances)."""
-    from scipy.optimize import minimize
-
     p = s.shape[0]
     d = np.diag(s)
 
@@ -188,8 +187,8 @@ def _ml_one_factor(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.diag(gmat) / psi**2
 
     start = d * (1 - smc(cov2cor(s)))
-    res = minimize(f, start, jac=grad, method="L-BFGS-B", bounds=[(0.005 * di, di) for di in d],
-                   options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
+    res = lbfgsb(f, start, grad, bounds=[(0.005 * di, di) for di in d],
+                 options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
     psi = res.x
     vals, vecs = parts(psi)
     lam = np.sqrt(psi) * vecs[:, 0] * np.sqrt(max(vals[0] - 1, 0))
