@@ -178,3 +178,25 @@ def test_shipped_sample_gives_the_documented_priorities():
     assert pri[("kesehatan", "DIGITAL")] == "high" and pri[("pendidikan", "METODE_AJAR")] == "high"
     # E05's CUR_DIGITAL is 9 ("Tidak menjawab"): 17 of the 18 health staff count for DIGITAL
     assert res.summary.loc[("kesehatan", "DIGITAL"), "n"] == 17
+
+
+def test_report_unit_heat_table_shows_each_units_mean_gap_and_hides_small_units(demo_dir):
+    import re
+
+    from survey.needs import needs
+    from survey.report.needs import NeedsReport
+
+    rep = NeedsReport.load(str(demo_dir / "competency_needs.csv"), instrument="competency_needs", min_cell=5, lang="en")
+    html = rep.unit_heatmap().html
+    expected = needs(rep.df, by="unit_id", instrument=rep.inst).summary["mean_gap"]
+    n_unit = rep.df.groupby("unit_id").size()
+    shown = re.findall(r'<th scope="row">([^<]+)</th>', html)
+    assert shown and set(shown) == set(n_unit.index[n_unit >= 5])
+    unit = shown[0]
+    row = html.split(f'<th scope="row">{unit}</th>')[1].split("</tr>")[0]
+    unit_rows = expected.xs(unit, level="unit_id")
+    # only the competencies the catalogue lists for the unit's sector are shown
+    from survey.needs import sector_competencies
+    sector = needs(rep.df, by="unit_id", instrument=rep.inst).summary.xs(unit, level="unit_id")["sector"].iloc[0]
+    listed = [c for c in rep.res.competencies if c in sector_competencies(rep.cat, sector)]
+    assert re.findall(r">([^<>]+)</td>", row) == [f"{v:.2f}" for v in unit_rows.reindex(listed)]

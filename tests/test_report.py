@@ -117,3 +117,36 @@ def test_header_carries_language_and_title_for_the_template():
     assert "BKPSDM Kota Medan" in bundle["text/html"] and "1 Desember 2026" in bundle["text/html"]
     with pytest.raises(ParameterError):
         report.figure(None, "id", alt="")
+
+
+def test_heat_table_colours_each_value_and_writes_it_legibly():
+    import matplotlib as mpl
+    import numpy as np
+    import pandas as pd
+
+    values = pd.DataFrame({"<b>Kompetensi</b>": [0.0, 1.5, np.nan]}, index=["<script>x</script>", "KEL-01", "KEL-02"])
+    html = report.heat_table(values, "id", cmap="Reds", vmin=0.0, vmax=1.5, key="Rerata kesenjangan:").html
+    # labels escaped, numbers in the report's language
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;Kompetensi" in html
+    assert ">0,00<" in html and ">1,50<" in html
+    low, high = (mpl.colormaps["Reds"](x) for x in (0.0, 1.0))
+    hexes = ["#{:02x}{:02x}{:02x}".format(*(round(c * 255) for c in rgba[:3])) for rgba in (low, high)]
+    # the palest red carries black text, the darkest white text (WCAG contrast)
+    assert f"background:{hexes[0]};color:#000" in html and f"background:{hexes[1]};color:#fff" in html
+    # a missing value is an empty, uncoloured cell
+    assert html.count('<td class="num"></td>') == 1
+    assert "Rerata kesenjangan:" in html and "linear-gradient" in html
+
+
+def test_heat_table_diverges_at_its_centre_and_separates_groups():
+    import pandas as pd
+
+    values = pd.DataFrame([[0.0, -1.0], [1.0, 0.5]], index=["A2", "B1"], columns=["A1", "A2"])
+    html = report.heat_table(values, "en", cmap="RdBu_r", vmin=-1.0, vmax=1.0, center=0.0,
+                             groups={"A1": "a", "A2": "a", "B1": "b"}).html
+    import matplotlib as mpl
+
+    mid = mpl.colormaps["RdBu_r"](0.5)
+    assert "background:#{:02x}{:02x}{:02x}".format(*(round(c * 255) for c in mid[:3])) in html
+    # row B1 starts group b after row A2 of group a; the columns stay in one group
+    assert '<tr class="edge"><th scope="row">B1' in html and 'class="edge"' not in html.split("</thead>")[0]

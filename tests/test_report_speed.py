@@ -146,3 +146,66 @@ def test_a_figure_is_drawn_once_unless_it_reaches_past_its_edges(monkeypatch, ou
     monkeypatch.setattr(Figure, "draw", lambda self, renderer: calls.append(1) or real(self, renderer))
     report.figure(fig, "id", "Diagram batang")
     assert len(calls) == draws
+
+
+def _ink(gray: np.ndarray) -> np.ndarray:
+    rows, cols = np.flatnonzero((gray < 255).any(axis=1)), np.flatnonzero((gray < 255).any(axis=0))
+    return gray[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def test_a_laid_out_figure_is_cropped_to_its_paint_without_measuring(monkeypatch):
+    from matplotlib.figure import Figure
+
+    from survey.plots._figure import laid_out, subplots
+
+    def make():
+        fig, ax = subplots(figsize=(5, 3))
+        ax.bar(["a", "b", "c"], [1.5, 2.25, 0.5], label="nilai")
+        ax.set_title("Judul")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15))  # below the axes: the layout fits it in
+        return laid_out(fig)
+
+    buf = io.BytesIO()
+    make().savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    expected = np.asarray(Image.open(buf).convert("L"), dtype=float)
+    draws, measures = [], []
+    real_draw, real_tight = Figure.draw, Figure.get_tightbbox
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: draws.append(1) or real_draw(self, renderer))
+    monkeypatch.setattr(Figure, "get_tightbbox", lambda self, *a, **k: measures.append(1) or real_tight(self, *a, **k))
+    got = np.asarray(_embedded(report.figure(make(), "id", "Diagram batang")).convert("L"), dtype=float)
+    assert len(draws) == 1 and not measures
+    # the same painted picture up to anti-aliasing (savefig places it a fraction of a pixel
+    # differently), with savefig's padding of 0.1 inch (11 px) around it
+    a, b = _ink(got), _ink(expected)
+    assert a.shape == b.shape and np.abs(a - b).mean() < 6
+    assert abs((a < 128).sum() - (b < 128).sum()) < 0.03 * (b < 128).sum()
+    pad = round(0.1 * 110)
+    assert got.shape == (a.shape[0] + 2 * pad, a.shape[1] + 2 * pad)
+
+
+def test_a_laid_out_figure_with_a_text_outside_is_measured_and_kept():
+    from survey.plots._figure import laid_out, subplots
+
+    fig, ax = subplots(figsize=(5, 3))
+    ax.bar(["a", "b"], [1.0, 2.0])
+    fig.text(-1.0, 0.5, "jauh di kiri", transform=fig.dpi_scale_trans)  # an inch left of the figure
+    laid_out(fig)
+    expected = _tight_size(fig)
+    assert _embedded(report.figure(fig, "id", "Diagram batang")).size == expected
+
+
+def test_correlation_heat_table_holds_every_pairwise_correlation_once(demo_dir):
+    from survey.report.reliability import ReliabilityReport
+
+    rep = ReliabilityReport.load(str(demo_dir / "training_reaction.csv"), "training_reaction", lang="en",
+                                 id="employee_id", wave="wave")
+    html = rep.correlations().html
+    items = [i.name for c in rep.results for i in rep.inst.items_of(c)]
+    r = rep.head_df[items].astype(float).corr()  # pairwise-complete Pearson
+    cells = re.findall(r'<td class="num[^"]*"(?: style="[^"]*")?>([^<]*)</td>', html)
+    n = len(items)
+    assert len(cells) == (n - 1) * (n - 1)
+    filled = [c for c in cells if c]
+    assert len(filled) == n * (n - 1) // 2  # the lower triangle, without the diagonal
+    assert report.format_number(r.iloc[1, 0], "en", 2) == filled[0]
+    assert report.format_number(r.iloc[n - 1, n - 2], "en", 2) == filled[-1]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -16,6 +15,7 @@ from matplotlib.figure import Figure
 from .._checks import DEFAULT_SEED, check_lang, require_columns
 from .._random import rng
 from ..errors import DataError
+from ._figure import laid_out, subplots
 from ._heatmap import heatmap
 
 __all__ = ["coef_plot", "event_study_plot", "prepost_plot", "means_heatmap"]
@@ -50,7 +50,7 @@ def coef_plot(table: pd.DataFrame, estimate: str = "coef", low: str = "ci_low", 
     terms = list(table.index)
     names = [str((labels or {}).get(t, t)) for t in terms]
     y = np.arange(len(terms))[::-1]
-    fig, ax = plt.subplots(figsize=(7, 0.55 * len(terms) + 1.4))
+    fig, ax = subplots(figsize=(7, 0.55 * len(terms) + 1.4))
     est = table[estimate].to_numpy(dtype=float)
     lo = table[low].to_numpy(dtype=float)
     hi = table[high].to_numpy(dtype=float)
@@ -70,8 +70,7 @@ def coef_plot(table: pd.DataFrame, estimate: str = "coef", low: str = "ci_low", 
     if title:
         ax.set_title(title, loc="left")
     sns.despine(ax=ax)
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)
 
 
 def event_study_plot(table: pd.DataFrame, event_time: str = "event_time", estimate: str = "coef",
@@ -88,7 +87,7 @@ def event_study_plot(table: pd.DataFrame, event_time: str = "event_time", estima
     """
     require_columns(table, [event_time, estimate, low, high], "event_study_plot(table=...)")
     tx = _t(lang)
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    fig, ax = subplots(figsize=(7.5, 4.2))
     pal = sns.color_palette("deep")
     series = [(table, estimate, label or tx["twfe"], pal[0], 0.0)]
     if overlay is not None:
@@ -118,8 +117,7 @@ def event_study_plot(table: pd.DataFrame, event_time: str = "event_time", estima
     if len(series) > 1:
         ax.legend(frameon=False)
     sns.despine(ax=ax)
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)
 
 
 def prepost_plot(data: pd.DataFrame, before: str, after: str, by: str | None = None,
@@ -135,7 +133,7 @@ def prepost_plot(data: pd.DataFrame, before: str, after: str, by: str | None = N
     require_columns(data, cols, "prepost_plot")
     d = data[cols].dropna()
     groups = list(pd.unique(d[by])) if by else [None]
-    fig, axes = plt.subplots(1, len(groups), figsize=(3.2 * len(groups) + 0.8, 4), sharey=True, squeeze=False)
+    fig, axes = subplots(1, len(groups), figsize=(3.2 * len(groups) + 0.8, 4), sharey=True, squeeze=False)
     gen = rng(seed)
     for ax, g in zip(axes[0], groups):
         sub = d if g is None else d[d[by] == g]
@@ -155,8 +153,7 @@ def prepost_plot(data: pd.DataFrame, before: str, after: str, by: str | None = N
     if title:
         fig.suptitle(title, x=0.02, ha="left")
     sns.despine(fig=fig)
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)
 
 
 def means_heatmap(table: pd.DataFrame, title: str | None = None, vmin: float = 1.0, vmax: float = 5.0,
@@ -172,7 +169,7 @@ def means_heatmap(table: pd.DataFrame, title: str | None = None, vmin: float = 1
     # long construct labels wrap instead of running into each other
     vals.columns = [textwrap.fill(str(c), 14) for c in vals.columns]
     annot = vals.map(lambda v: "" if pd.isna(v) else f"{v:.2f}".replace(".", decimal))
-    fig, ax = plt.subplots(figsize=(1.3 * vals.shape[1] + 2.8, 0.38 * vals.shape[0] + 1.6))
+    fig, ax = subplots(figsize=(1.3 * vals.shape[1] + 2.8, 0.38 * vals.shape[0] + 1.6))
     heatmap(vals, annot=annot, fmt="", cmap="RdYlGn", vmin=vmin, vmax=vmax, linewidths=0.5,
                 cbar_kws={"label": cbar_label}, ax=ax)
     ax.set_xlabel("")
@@ -180,5 +177,4 @@ def means_heatmap(table: pd.DataFrame, title: str | None = None, vmin: float = 1
     ax.tick_params(axis="x", rotation=0)
     if title:
         ax.set_title(title, loc="left")
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)

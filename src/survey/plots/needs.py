@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -16,6 +15,7 @@ from matplotlib.patches import Rectangle
 from .._checks import check_lang
 from ..errors import DataError
 from ..needs import PRIORITY_LABELS, JPResult, NeedsResult
+from ._figure import laid_out, subplots
 from ._heatmap import heatmap
 
 __all__ = ["priority_matrix", "gap_heatmap", "jp_histogram"]
@@ -50,7 +50,7 @@ def priority_matrix(result: NeedsResult, group: Any = None, labels: Mapping[str,
     panels = list(dict.fromkeys(s[first]))
     nc = min(ncols, len(panels)) or 1
     nr = int(np.ceil(len(panels) / nc)) or 1
-    fig, axes = plt.subplots(nr, nc, figsize=(6.2 * nc, 4.6 * nr), squeeze=False, sharex=True, sharey=True)
+    fig, axes = subplots(nr, nc, figsize=(6.2 * nc, 4.6 * nr), squeeze=False, sharex=True, sharey=True)
     ymax = max(result.mean_cut + 0.5, float(np.nanmax(s["mean_gap"])) + 0.3) if len(s) else 2
     ymin = min(0, float(np.nanmin(s["mean_gap"])) - 0.2) if len(s) else 0
     for ax, key in zip(axes.flat, panels):
@@ -66,8 +66,7 @@ def priority_matrix(result: NeedsResult, group: Any = None, labels: Mapping[str,
         ax.set_ylabel(_TXT[lang]["gap"])
     if title:
         fig.suptitle(title, x=0.01, ha="left")
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)
 
 
 def _priority_panel(ax, d0: pd.DataFrame, result: NeedsResult, labels: Mapping[str, str] | None, lang: str) -> None:
@@ -100,7 +99,7 @@ def gap_heatmap(result: NeedsResult, labels: Mapping[str, str] | None = None, la
         s.columns = [labels.get(c, c) for c in s.columns]
     if isinstance(s.index, pd.MultiIndex):
         s.index = [" / ".join(map(str, i)) for i in s.index]
-    fig, ax = plt.subplots(figsize=(max(6, 0.9 * s.shape[1] + 2.5), max(2.5, 0.4 * s.shape[0] + 1.8)))
+    fig, ax = subplots(figsize=(max(6, 0.9 * s.shape[1] + 2.5), max(2.5, 0.4 * s.shape[0] + 1.8)))
     heatmap(s, annot=True, fmt=".2f", cmap="Reds", vmin=0, vmax=max(1.5, float(np.nanmax(s.to_numpy()))),
                 linewidths=0.5, cbar_kws={"label": _TXT[lang]["gap"]}, ax=ax, annot_kws={"fontsize": 8})
     ax.set_xlabel("")
@@ -110,15 +109,14 @@ def gap_heatmap(result: NeedsResult, labels: Mapping[str, str] | None = None, la
         t.set_horizontalalignment("right")
     if title:
         ax.set_title(title, loc="left")
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)
 
 
 def jp_histogram(jp: JPResult, lang: str = "id", title: str | None = None) -> Figure:
     """Histogram of JP per employee (and period) with the floor as a line."""
     check_lang(lang)
     v = jp.per_employee["jp"].to_numpy(dtype=float)
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = subplots(figsize=(7, 3.6))
     bins = np.arange(0, max(float(np.nanmax(v)) if len(v) else 0, jp.floor) + 8, 4)
     ax.hist(v, bins=bins, color="#5c6bc0", edgecolor="white")
     ax.axvline(jp.floor, color="#c62828", lw=2)
@@ -128,5 +126,4 @@ def jp_histogram(jp: JPResult, lang: str = "id", title: str | None = None) -> Fi
     ax.set_ylabel(_TXT[lang]["count"])
     if title:
         ax.set_title(title, loc="left")
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import textwrap
 from typing import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -16,6 +15,7 @@ from matplotlib.patches import Patch
 
 from .._checks import check_lang
 from ..errors import DataError
+from ._figure import laid_out, subplots
 from ._heatmap import heatmap
 
 __all__ = ["likert_bars", "correlation_heatmap", "item_labels"]
@@ -95,7 +95,7 @@ def likert_bars(
         colors[half] = (0.78, 0.78, 0.78)
 
     height = max(2.4, 0.55 * len(items) + 1.4)
-    fig, ax = plt.subplots(figsize=(10, height))
+    fig, ax = subplots(figsize=(10, height))
     ypos = np.arange(len(items))[::-1]
     start = -left.to_numpy()
     for j, v in enumerate(vals):
@@ -123,8 +123,7 @@ def likert_bars(
     if title:
         ax.set_title(title, loc="left", fontsize=11)
     sns.despine(ax=ax, left=True)
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)
 
 
 def correlation_heatmap(
@@ -146,7 +145,7 @@ def correlation_heatmap(
     r = r.iloc[1:, :-1]
     mask = np.triu(np.ones_like(r, dtype=bool), k=1)
     size = max(4.0, 0.45 * len(items) + 2.5)
-    fig, ax = plt.subplots(figsize=(size + 1, size))
+    fig, ax = subplots(figsize=(size + 1, size))
     heatmap(r, mask=mask, vmin=-1, vmax=1, center=0, cmap="RdBu_r", annot=len(items) <= 24,
                 fmt=".2f", annot_kws={"fontsize": 7}, square=True, linewidths=0.4,
                 cbar_kws={"shrink": 0.6}, ax=ax)
@@ -161,5 +160,4 @@ def correlation_heatmap(
     ax.tick_params(labelsize=8)
     if title:
         ax.set_title(title, loc="left", fontsize=11)
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)

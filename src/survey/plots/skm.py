@@ -8,7 +8,6 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.colors import BoundaryNorm, ListedColormap
@@ -18,6 +17,7 @@ from matplotlib.patches import Patch
 from .._checks import check_lang, renamed
 from ..errors import DataError
 from ..skm import GRADE_TABLES, IKMResult, grade
+from ._figure import laid_out, subplots
 
 __all__ = ["unsur_bars", "ikm_trend", "heat_table", "ranking_bars", "GRADE_COLOURS"]
 
@@ -73,7 +73,7 @@ def unsur_bars(result: IKMResult, group: Any = None, lang: str = "id", title: st
         group = nrr.index[0]
     vals = nrr.loc[group]
     labels = [textwrap.fill(f"{c}  {result.unsur.loc[c, f'label_{lang}']}", 38) for c in vals.index]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(vals) + 1.6))
+    fig, ax = subplots(figsize=(8, 0.45 * len(vals) + 1.6))
     _bands(ax, result.regime, "ikm", axis="x")
     colours = [GRADE_COLOURS.get(g, "#999999") if g else "#cccccc"
                for g in grade(vals.to_numpy(dtype=float), result.regime, "ikm")]
@@ -93,8 +93,7 @@ def unsur_bars(result: IKMResult, group: Any = None, lang: str = "id", title: st
     ax.set_xlabel(_TXT[lang]["nrr"])
     if title:
         ax.set_title(title, loc="left", pad=18)
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)
 
 
 def ikm_trend(result: IKMResult, units: list | None = None, by: str = "unit_id", wave: str = "wave",
@@ -110,7 +109,7 @@ def ikm_trend(result: IKMResult, units: list | None = None, by: str = "unit_id",
     if wave not in names:
         raise DataError(f"ikm_trend needs a result grouped by {wave!r}; it is grouped by {names}")
     frame = s.reset_index()
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = subplots(figsize=(8, 4.2))
     _bands(ax, result.regime, "unit", axis="y")
     if by in names:
         keep = units if units is not None else list(dict.fromkeys(frame[by]))[:max_lines]
@@ -130,8 +129,7 @@ def ikm_trend(result: IKMResult, units: list | None = None, by: str = "unit_id",
         ax.legend(fontsize=8, ncol=2, frameon=False, loc="upper left", bbox_to_anchor=(1.03, 1))
     if title:
         ax.set_title(title, loc="left")
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)
 
 
 def _trend_lines(ax, groups: list[tuple[Any, pd.DataFrame]], waves: list, wave: str) -> None:
@@ -155,7 +153,7 @@ def heat_table(table: pd.DataFrame, regime: str = "2017", lang: str = "id", titl
     cmap = ListedColormap([GRADE_COLOURS[g] for g in ("D", "C", "B", "A")]).with_extremes(bad="white")
     norm = BoundaryNorm(edges, cmap.N)
     h = max(2.5, 0.32 * len(table) + 1.5)
-    fig, ax = plt.subplots(figsize=(max(5, 0.9 * table.shape[1] + 3), h))
+    fig, ax = subplots(figsize=(max(5, 0.9 * table.shape[1] + 3), h))
     ax.imshow(np.ma.masked_invalid(vals), cmap=cmap, norm=norm, aspect="auto", alpha=0.85)
     for i in range(vals.shape[0]):
         for j in range(vals.shape[1]):
@@ -171,8 +169,7 @@ def heat_table(table: pd.DataFrame, regime: str = "2017", lang: str = "id", titl
               loc="upper left", bbox_to_anchor=(1.01, 1))
     if title:
         ax.set_title(title, loc="left")
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)
 
 
 def ranking_bars(ranking: pd.DataFrame, regime: str = "2017", lang: str = "id", labels: Mapping[Any, str] | None = None,
@@ -181,7 +178,7 @@ def ranking_bars(ranking: pd.DataFrame, regime: str = "2017", lang: str = "id", 
     units with a sample below the Krejcie-Morgan size are hatched."""
     check_lang(lang)
     r = ranking.sort_values("ikm_unit")
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(r) + 1.6))
+    fig, ax = subplots(figsize=(8, 0.3 * len(r) + 1.6))
     _bands(ax, regime, "unit", axis="x")
     y = np.arange(len(r))
     small = r["small_sample"].fillna(False).to_numpy(dtype=bool) if "small_sample" in r else np.zeros(len(r), bool)
@@ -204,5 +201,4 @@ def ranking_bars(ranking: pd.DataFrame, regime: str = "2017", lang: str = "id", 
                   fontsize=8, frameon=False, loc="lower right")
     if title:
         ax.set_title(title, loc="left", pad=18)
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)

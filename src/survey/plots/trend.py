@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from .._checks import check_lang
 from ..skm.trend import TrendResult
+from ._figure import laid_out, subplots
 
 __all__ = ["trend_figure"]
 
@@ -30,7 +30,7 @@ def trend_figure(trend: TrendResult | pd.DataFrame, title: str = "", ylabel: str
     check_lang(lang)
     table = trend.table if isinstance(trend, TrendResult) else trend
     confidence = trend.confidence if isinstance(trend, TrendResult) else 0.95
-    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    fig, ax = subplots(figsize=(7.5, 3.2))
     x = np.arange(len(table))
     y = table["value"].to_numpy(dtype=float)
     ax.fill_between(x, table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float),
@@ -54,5 +54,4 @@ def trend_figure(trend: TrendResult | pd.DataFrame, title: str = "", ylabel: str
     ax.grid(axis="y", color="#eee")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout()
-    return fig
+    return laid_out(fig)

@@ -237,31 +237,135 @@ def key_values(pairs: Iterable[tuple[str, object]], lang: str, *, caption: str |
     return Fragment(f'<div class="survey-table"><table class="survey-kv">{cap}<tbody>{rows}</tbody></table></div>')
 
 
+def _hex(rgba) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*(round(c * 255) for c in rgba[:3]))
+
+
+def _ink_on(rgba) -> str:
+    """Black or white, whichever contrasts more with the colour ``rgba`` (WCAG 2 contrast ratio)."""
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3]]
+    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return "#000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#fff"
+
+
+def heat_table(values: pd.DataFrame, lang: str, *, cmap: str, vmin: float, vmax: float,
+               center: float | None = None, digits: int = 2, caption: str | None = None,
+               key: str | None = None, groups: Mapping[object, object] | None = None) -> Fragment:
+    """``values`` (rows x columns of numbers) as a table whose cells are coloured by their value.
+
+    A heat map whose every cell is labelled with its number is a table: as HTML its numbers stay
+    sharp when printed or zoomed, can be copied and are read aloud by a screen reader, and a wide
+    one scrolls on a phone instead of shrinking. Each cell is coloured with the matplotlib
+    colormap ``cmap``, scaled from ``vmin`` to ``vmax`` (two slopes meeting at ``center`` when
+    given, as ``seaborn.heatmap``); its number is written in black or white, whichever contrasts
+    more with the colour. Missing values are blank cells without colour (a masked triangle, a
+    suppressed group). ``key`` names the scale shown under the table. ``groups`` maps row and
+    column labels to their group (an item to its construct): a line separates one group from the next.
+
+    >>> frag = heat_table(pd.DataFrame({"A": [0.5, None]}, index=["x", "y"]), "id", cmap="Reds", vmin=0, vmax=1)
+    >>> "0,50" in frag.html and "background:" in frag.html
+    True
+    """
+    import matplotlib as mpl
+    from matplotlib.colors import Normalize, TwoSlopeNorm
+
+    check_lang(lang)
+    colours = mpl.colormaps[cmap]
+    norm = TwoSlopeNorm(center, vmin, vmax) if center is not None else Normalize(vmin, vmax, clip=True)
+    group_of = dict(groups or {})
+    # a column that starts a new group gets a line on its left, a row that starts one a line above it
+    col_group = [group_of.get(c) for c in values.columns]
+    col_edge = [j > 0 and col_group[j] is not None and col_group[j] != col_group[j - 1] for j in range(len(col_group))]
+    edge_class = ' class="edge"'
+    head = '<th scope="col"></th>' + "".join(
+        f'<th scope="col"{edge_class if e else ""}>{escape(c)}</th>' for c, e in zip(values.columns, col_edge))
+    rows, previous = [], None
+    for name, r in values.iterrows():
+        g = group_of.get(name)
+        edge = previous is not None and g is not None and g != previous
+        previous = g
+        cells = [f'<th scope="row">{escape(name)}</th>']
+        for v, e in zip(r.to_numpy(dtype=float), col_edge):
+            cls = "num edge" if e else "num"
+            if v != v:
+                cells.append(f'<td class="{cls}"></td>')
+                continue
+            rgba = colours(float(norm(v)))
+            cells.append(f'<td class="{cls}" style="background:{_hex(rgba)};color:{_ink_on(rgba)}">'
+                         f"{escape(format_number(v, lang, digits))}</td>")
+        rows.append(f"<tr{edge_class if edge else ''}>" + "".join(cells) + "</tr>")
+    stops = ", ".join(_hex(colours(float(norm(vmin + (vmax - vmin) * i / 6)))) for i in range(7))
+    scale = (f'<p class="survey-heat-key">{escape(key) + " " if key else ""}'
+             f"<span>{escape(format_number(vmin, lang, digits))}</span>"
+             f'<span class="bar" style="background:linear-gradient(to right, {stops})"></span>'
+             f"<span>{escape(format_number(vmax, lang, digits))}</span></p>")
+    cap = f"<caption>{inline(caption)}</caption>" if caption else ""
+    return Fragment(f'<div class="survey-table survey-heat"><table>{cap}<thead><tr>{head}</tr></thead>'
+                    f'<tbody>{"".join(rows)}</tbody></table>{scale}</div>')
+
+
+def _laid_out_inside(fig, renderer) -> bool:
+    """Whether everything ``fig`` drew lies inside it: its layout engine (tight or constrained)
+    fitted the axes with their labels, titles and legends into the figure when it was drawn, and
+    every figure-level text, legend, patch or image lies inside it too."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
+
+    if not isinstance(fig.get_layout_engine(), (TightLayoutEngine, ConstrainedLayoutEngine)) or fig.subfigs:
+        return False
+    edge = fig.bbox
+    for artist in [*fig.texts, *fig.legends, *fig.patches, *fig.images, *fig.lines, *fig.artists]:
+        if not artist.get_visible():
+            continue
+        box = artist.get_window_extent(renderer)
+        if box.x0 < edge.x0 or box.y0 < edge.y0 or box.x1 > edge.x1 or box.y1 > edge.y1:
+            return False
+    return True
+
+
 def _png(fig, dpi: int) -> bytes:
     """``fig`` as the PNG ``savefig(bbox_inches="tight")`` makes, drawn once instead of twice.
 
-    savefig lays the whole figure out once only to measure it, then draws it. Here the figure is
-    drawn at its own size, measured from that drawing, and the picture cropped to the tight box
-    (padded by ``savefig.pad_inches``): the same size and content. Only a figure with something
-    outside its own edges (a legend or colour-bar label placed beyond them) is drawn again, at
-    the size of its tight box.
+    savefig lays the whole figure out once only to measure every artist, then draws it; measuring
+    costs about as much as drawing, because every tick label and annotation is laid out again.
+    Here the figure is drawn once at its own size. A figure whose layout engine fitted it inside
+    its edges (the report's figures) is cropped to the pixels it painted (those that differ from
+    its background), padded by ``savefig.pad_inches`` like savefig's tight box: the same picture,
+    its margin a few pixels narrower where savefig counts the empty space above and below letters.
+    Any other figure is measured from that drawing and cropped to its tight box; only one with
+    something outside its edges (a legend or colour-bar label placed beyond them) is drawn again,
+    at the size of its tight box.
     """
     import matplotlib as mpl
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import to_rgba
     from PIL import Image
 
     fig.set_dpi(dpi)
     # the figure's own Agg canvas keeps the text it measured when it was laid out
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
-    tight = fig.get_tightbbox(canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
-    width, height = fig.get_size_inches()
+    renderer = canvas.get_renderer()
+    pixels = np.asarray(canvas.buffer_rgba())
+    height, width = pixels.shape[:2]
+    pad = mpl.rcParams["savefig.pad_inches"]
+    box = None
+    if _laid_out_inside(fig, renderer):
+        background = np.array([round(c * 255) for c in to_rgba(fig.get_facecolor())], dtype=np.uint8)
+        painted = (pixels != background).any(axis=2)
+        rows, cols = np.flatnonzero(painted.any(axis=1)), np.flatnonzero(painted.any(axis=0))
+        # painted up to an edge: something may be cut off there, so it is measured instead
+        if len(rows) and rows[0] > 0 and cols[0] > 0 and rows[-1] < height - 1 and cols[-1] < width - 1:
+            p = int(round(pad * dpi))
+            box = pixels[max(rows[0] - p, 0):rows[-1] + 1 + p, max(cols[0] - p, 0):cols[-1] + 1 + p]
+    if box is None:
+        tight = fig.get_tightbbox(renderer).padded(pad)
+        w, h = fig.get_size_inches()
+        if tight.x0 >= 0 and tight.y0 >= 0 and tight.x1 <= w and tight.y1 <= h:
+            left, top = int(round(tight.x0 * dpi)), int(round((h - tight.y1) * dpi))
+            box = pixels[top:top + int(tight.height * dpi), left:left + int(tight.width * dpi)]
     out = io.BytesIO()
-    if tight.x0 >= 0 and tight.y0 >= 0 and tight.x1 <= width and tight.y1 <= height:
-        pixels = np.asarray(canvas.buffer_rgba())
-        left, top = int(round(tight.x0 * dpi)), int(round((height - tight.y1) * dpi))
-        box = pixels[top:top + int(tight.height * dpi), left:left + int(tight.width * dpi)]
+    if box is not None:
         if (box[..., 3] == 255).all():
             box = box[..., :3]  # opaque: an alpha channel would only make the file bigger and slower to write
         # level 3 writes in two thirds of the time of the default 6, the file a few per cent larger

@@ -19,7 +19,8 @@ from .._checks import check_lang
 from ..errors import DataError
 from ._base import ReportBase
 from .catalog import has, t
-from .display import Fragment, escape, figure, header, heading, methods, note, paragraph, summary, table
+from .display import (Fragment, escape, figure, header, heading, heat_table, methods, note, paragraph, summary,
+                      table)
 from .formatting import format_int, format_number, format_percent
 
 __all__ = ["NeedsReport", "describe_needs", "sector_name", "LEADERSHIP_LEVELS"]
@@ -201,20 +202,32 @@ class NeedsReport(ReportBase):
                                                             align_left=[t("needs.sector", lang), t("needs.comp", lang)])
 
     def figures(self) -> Fragment:
-        """Gap heatmap per sector and the priority matrix."""
-        from ..plots.needs import gap_heatmap, priority_matrix
+        """Gap per sector and competency as a heat table, and the priority matrix."""
+        from ..plots.needs import priority_matrix
 
         lang = self.lang
         s = self.res_view.summary.reset_index()
         if not len(s):
             return Fragment("")
         top = s.sort_values("mean_gap", ascending=False).iloc[0]
-        out = figure(gap_heatmap(self.res_view, labels=self.clabel, lang=lang, title=t("needs.heat", lang)), lang,
-                     t("needs.heat_alt", lang, c=self.clabel.get(top["competency"], top["competency"]),
-                       s=sector_name(top["sector"], lang), g=format_number(top["mean_gap"], lang, 2)))
+        out = heading(t("needs.heat", lang))
+        out += self._gap_table(self.res_view, lambda code: sector_name(code, lang),
+                               t("needs.heat_caption", lang, c=self.clabel.get(top["competency"], top["competency"]),
+                                 s=sector_name(top["sector"], lang), g=format_number(top["mean_gap"], lang, 2)))
         out += figure(priority_matrix(self.res_view, labels=self.clabel, lang=lang, title=t("needs.matrix", lang)), lang,
                       t("needs.matrix_alt", lang))
         return out
+
+    def _gap_table(self, result: Any, row_name: Any, caption: str) -> Fragment:
+        """Mean gap, groups (rows) by competencies (columns), coloured from 0 to the largest gap
+        (at least 1.5 levels, so that small gaps stay pale)."""
+        gap = result.summary["mean_gap"].unstack("competency")
+        gap = gap[[c for c in result.competencies if c in gap.columns]]
+        gap.columns = [self.clabel.get(c, c) for c in gap.columns]
+        gap.index = [" / ".join(row_name(v) for v in i) if isinstance(i, tuple) else row_name(i) for i in gap.index]
+        top = float(np.nanmax(gap.to_numpy(dtype=float))) if gap.notna().to_numpy().any() else 0.0
+        return heat_table(gap, self.lang, cmap="Reds", vmin=0.0, vmax=max(1.5, top), caption=caption,
+                          key=t("needs.gap_key", self.lang))
 
     def recommendations(self) -> Fragment:
         """Trainings from the catalogue for medium and high priorities; leadership by position level."""
@@ -241,9 +254,8 @@ class NeedsReport(ReportBase):
                                                      align_left=[t("needs.sector", lang), t("needs.comp", lang), t("needs.trainings", lang)])
 
     def unit_heatmap(self) -> Fragment:
-        """Gap per unit, units with fewer than ``min_cell`` respondents left out and counted."""
+        """Gap per unit as a heat table, units with fewer than ``min_cell`` respondents left out and counted."""
         from .. import needs
-        from ..plots.needs import gap_heatmap
 
         lang = self.lang
         res_unit = needs.needs(self.df, by="unit_id", threshold=self.threshold, mean_cut=self.mean_cut,
@@ -254,8 +266,8 @@ class NeedsReport(ReportBase):
         sub = sub[sub.index.get_level_values("unit_id").isin(keep)]
         out = Fragment("")
         if len(sub):
-            out += figure(gap_heatmap(_view(res_unit, sub), labels=self.clabel, lang=lang, title=t("needs.heat_unit", lang)),
-                          lang, t("needs.heat_unit_alt", lang, m=self.min_cell))
+            out += heading(t("needs.heat_unit", lang))
+            out += self._gap_table(_view(res_unit, sub), str, t("needs.heat_unit_caption", lang, m=self.min_cell))
         if len(keep) < len(n_unit):
             out += note(t("needs.unit_note", lang, k=len(n_unit) - len(keep), m=self.min_cell))
         return out

@@ -20,7 +20,8 @@ from .._checks import check_choice, check_lang
 from ..errors import SurveyError
 from ._base import ReportBase
 from .catalog import t
-from .display import Fragment, bullets, escape, figure, header, heading, methods, note, paragraph, summary, table
+from .display import (Fragment, bullets, escape, figure, header, heading, heat_table, methods, note, paragraph,
+                      summary, table)
 from .formatting import format_int, format_interval, format_number, format_percent, format_pvalue
 
 __all__ = ["ReliabilityReport", "describe_invariance", "describe_reliability", "invariance_caution", "usable"]
@@ -344,17 +345,21 @@ class ReliabilityReport(ReportBase):
         return out
 
     def correlations(self) -> Fragment:
-        """Inter-item correlations, grouped by construct."""
-        from ..plots.reliability import correlation_heatmap
-
+        """Inter-item correlations (pairwise-complete Pearson), the lower triangle as a heat table
+        with a line between constructs."""
         lang = self.lang
         items = [i.name for c in self.results for i in self.inst.items_of(c)]
         if len(items) < 2:
             return Fragment("")
+        r = self.head_df[items].astype("Float64").astype(float).corr()
+        # the diagonal (all 1) carries no information: rows from the second item, columns to the last but one
+        lower = r.where(np.tril(np.ones(r.shape, dtype=bool), k=-1)).iloc[1:, :-1]
         labels = {i: i + (" (R)" if self.inst.item(i).reverse else "") for i in items}
-        fig = correlation_heatmap(self.head_df, items, labels=labels, title=t("reliability.heat_title", lang),
-                                  groups={i: self.inst.item(i).construct for i in items})
-        return figure(fig, lang, t("reliability.heat_alt", lang))
+        lower = lower.rename(index=labels, columns=labels)
+        groups = {labels[i]: self.inst.item(i).construct for i in items}
+        return heading(t("reliability.heat_title", lang)) + heat_table(
+            lower, lang, cmap="RdBu_r", vmin=-1.0, vmax=1.0, center=0.0, caption=t("reliability.heat_caption", lang),
+            key=t("reliability.heat_key", lang), groups=groups)
 
     # factor analysis, computed once on first use
     def _factor(self) -> dict:
