@@ -477,6 +477,73 @@ def test_bivariate_normal_cdf_against_scipy():
     close(_bvn_cdf(np.array([0.0]), np.array([0.0]), 0.5)[0], 0.25 + np.arcsin(0.5) / (2 * np.pi), 1e-12)
 
 
+
+def _grid_loglik(tab, tr, tc, rho):
+    """The pair log-likelihood straight from _bvn_cdf on the whole corner grid (the definition)."""
+    from survey.reliability.polychoric import _bvn_cdf
+    hh, kk = np.meshgrid(np.r_[-40.0, np.clip(tr, -40, 40), 40.0], np.r_[-40.0, np.clip(tc, -40, 40), 40.0],
+                         indexing="ij")
+    f = _bvn_cdf(hh, kk, rho)
+    p = f[1:, 1:] - f[:-1, 1:] - f[1:, :-1] + f[:-1, :-1]
+    return float(np.sum(tab[p > 0] * np.log(p[p > 0])))
+
+
+def _pair_tables():
+    """Tables (shares) with thresholds: psych's global thresholds, a pair's own thresholds with
+    the correction for empty cells, a strong negative association and a perfect one."""
+    from scipy.special import ndtri
+    rng = np.random.default_rng(11)
+    out = []
+    for rho, k, n in ((0.45, 5, 240), (-0.85, 4, 150), (0.3, 3, 60)):
+        z = rng.multivariate_normal([0, 0], [[1, rho], [rho, 1]], n)
+        cuts = np.linspace(-1.2, 1.2, k - 1)
+        tab = np.zeros((k, k))
+        np.add.at(tab, (np.digitize(z[:, 0], cuts), np.digitize(z[:, 1], cuts)), 1)
+        tab = tab / n
+        if (tab == 0).any():
+            tab[tab == 0] = 0.5 / n
+        out.append((tab, ndtri(np.cumsum(tab.sum(axis=1))[:-1]), ndtri(np.cumsum(tab.sum(axis=0))[:-1])))
+    diag = np.diag([0.3, 0.5, 0.2])
+    out.append((diag, ndtri(np.cumsum(diag.sum(axis=1))[:-1]), ndtri(np.cumsum(diag.sum(axis=0))[:-1])))
+    return out
+
+
+def test_polychoric_pair_derivatives_match_finite_differences():
+    from survey.reliability.polychoric import _PairLikelihood
+    for tab, tr, tc in _pair_tables()[:3]:
+        like = _PairLikelihood(tab, tr, tc)
+        for rho in (-0.7, -0.1, 0.4, 0.8):
+            # five-point differences with a step large enough that the likelihood's rounding
+            # (small cells are differences of numbers near 1) does not show
+            e = 1e-3
+            f = [_grid_loglik(tab, tr, tc, rho + d) for d in (-2 * e, -e, 0.0, e, 2 * e)]
+            d1, d2 = like.derivatives(rho)
+            close(like.loglik(rho), f[2], 1e-9)  # cells differenced in another order
+            close(d1, (f[0] - 8 * f[1] + 8 * f[3] - f[4]) / (12 * e), 1e-8 * max(1, abs(d1)))
+            close(d2, (-f[0] + 16 * f[1] - 30 * f[2] + 16 * f[3] - f[4]) / (12 * e**2), 1e-7 * max(1, abs(d2)))
+
+
+def test_polychoric_newton_finds_the_maximum_the_bounded_search_finds():
+    # the bounded Brent search (as psych's optimize) only locates the maximum to about 1e-8, so the
+    # two agree to that; at the Newton estimate the score is 0 (one more step would move < 1e-12)
+    from scipy.optimize import minimize_scalar
+    from survey.reliability.polychoric import _PairLikelihood, _polyc
+    for tab, tr, tc in _pair_tables():
+        ref = minimize_scalar(lambda r: -_grid_loglik(tab, tr, tc, r), bounds=(-0.9999, 0.9999), method="bounded",
+                              options={"xatol": 1e-10}).x
+        rho = _polyc(tab, tr, tc)
+        close(rho, ref, 1e-7)
+        d1, d2 = _PairLikelihood(tab, tr, tc).derivatives(rho)
+        # the perfect table's likelihood rises to the end of the interval
+        assert abs(d1 / d2) < 1e-12 or rho > 0.9999 - 1e-9
+    # an item with one category among the rows answering both: the likelihood does not depend on
+    # rho, and the bounded search's answer is kept
+    tab = np.array([[0.2, 0.5, 0.3]])
+    tc = np.array([-0.8, 0.5])
+    ref = minimize_scalar(lambda r: -_grid_loglik(tab, np.array([]), tc, r), bounds=(-0.9999, 0.9999),
+                          method="bounded", options={"xatol": 1e-10}).x
+    assert _polyc(tab, np.array([]), tc) == ref
+
 def test_pairwise_cor_equals_pandas(scale6):
     from survey.reliability import pairwise_cor
     x = scale6.astype("Float64").to_numpy(dtype=float, na_value=np.nan)

@@ -15,26 +15,13 @@ from scipy.special import ndtr
 from ..errors import DataError, ParameterError
 from ._sem import Spec
 from .lavaan import CFAModel
+from .polychoric import _BIG, _bvn_cdf
 
-_BIG = 40.0  # stands in for an infinite threshold: Phi(40) is 1 in double precision
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(64)
 _SQ2PI = np.sqrt(2 * np.pi)
 
 
 def _npdf(x: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * np.square(x)) / _SQ2PI
-
-
-def _bvn_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
-    """P(X <= h, Y <= k) of the standard bivariate normal, Plackett's identity by 64-point
-    Gauss-Legendre (as :func:`survey.reliability.polychoric._bvn_cdf`, with ``ndtr`` directly:
-    the scipy.stats wrappers cost more than the integral on these small grids)."""
-    b = np.arcsin(rho)
-    t = b / 2 * (_GL_X + 1)
-    st, ct2 = np.sin(t), np.cos(t) ** 2
-    hh, kk = h[..., None], k[..., None]
-    f = np.exp(-(hh**2 - 2 * hh * kk * st + kk**2) / (2 * ct2))
-    return ndtr(h) * ndtr(k) + (f @ _GL_W) * b / 2 / (2 * np.pi)
 
 
 def _phi2(a: np.ndarray, b: np.ndarray, rho: float) -> np.ndarray:
