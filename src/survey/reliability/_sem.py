@@ -279,5 +279,5 @@ def ml_objective(x: np.ndarray, spec: Spec, S: list, M: list, w: np.ndarray) -> 
         f += w[g] * fg
         wmat = inv - inv @ (s + np.outer(d, d)) @ inv
         ds, dm = spec.jacobian(x, g, imp)
-        grad += w[g] * (np.einsum("kij,ij->k", ds, wmat) - 2 * dm @ (inv @ d))
+        grad += w[g] * (ds.reshape(spec.npar, -1) @ wmat.ravel() - 2 * dm @ (inv @ d))
     return float(f), grad
