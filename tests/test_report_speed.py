@@ -72,22 +72,29 @@ def test_see_through_figure_keeps_its_transparent_background():
     assert img.mode == "RGBA" and img.getpixel((0, 0))[3] == 0
 
 
-def test_tick_labels_ask_the_locator_once_per_draw_not_once_per_label():
-    fig, ax = plt.subplots()
-    ax.plot([0, 1, 2], [0.0, 1.25, 2.5])
-    report.localize_figure(fig, "id")
-    locator = ax.yaxis.get_major_locator()
-    calls = []
-    real = type(locator).__call__
-    type(locator).__call__ = lambda self: calls.append(1) or real(self)
-    try:
-        fig.canvas.draw()
-    finally:
-        type(locator).__call__ = real
-    labels = [t.get_text() for t in ax.get_yticklabels()]
+def test_tick_labels_ask_the_locator_no_more_than_matplotlib_does():
+    def draw(localized: bool) -> tuple[int, list[str]]:
+        fig, ax = plt.subplots()
+        ax.plot([0, 1, 2], [0.0, 1.25, 2.5])
+        if localized:
+            report.localize_figure(fig, "id")
+        locator = ax.yaxis.get_major_locator()
+        calls = []
+        real = type(locator).__call__
+        type(locator).__call__ = lambda self: calls.append(1) or real(self)
+        try:
+            fig.canvas.draw()
+        finally:
+            type(locator).__call__ = real
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        plt.close(fig)
+        return len(calls), labels
+
+    plain_calls, _ = draw(False)
+    calls, labels = draw(True)
     assert labels[:3] == ["0,0", "0,5", "1,0"] or labels[1:4] == ["0,0", "0,5", "1,0"]
-    assert len(calls) < len(labels)
-    plt.close(fig)
+    # the formatter takes the decimals from the ticks matplotlib hands it, never from the locator
+    assert calls == plain_calls
 
 
 def test_tick_decimals_come_from_the_whole_set_of_ticks():
@@ -177,7 +184,9 @@ def test_a_laid_out_figure_is_cropped_to_its_paint_without_measuring(monkeypatch
     # the same painted picture up to anti-aliasing (savefig places it a fraction of a pixel
     # differently), with savefig's padding of 0.1 inch (11 px) around it
     a, b = _ink(got), _ink(expected)
-    assert a.shape == b.shape and np.abs(a - b).mean() < 6
+    assert abs(a.shape[0] - b.shape[0]) <= 2 and abs(a.shape[1] - b.shape[1]) <= 2
+    h, w = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
+    assert np.abs(a[:h, :w] - b[:h, :w]).mean() < 6
     assert abs((a < 128).sum() - (b < 128).sum()) < 0.03 * (b < 128).sum()
     pad = round(0.1 * 110)
     assert got.shape == (a.shape[0] + 2 * pad, a.shape[1] + 2 * pad)

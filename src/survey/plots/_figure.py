@@ -15,8 +15,9 @@ def subplots(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, Any
     """``matplotlib.pyplot.subplots`` at :data:`DPI`.
 
     >>> fig, ax = subplots(figsize=(4, 3))
-    >>> fig.dpi
+    >>> float(fig.dpi)
     110.0
+    >>> plt.close(fig)
     """
     return plt.subplots(nrows, ncols, dpi=DPI, **kwargs)
 
@@ -34,6 +35,7 @@ def laid_out(fig: Figure) -> Figure:
     >>> fig, ax = subplots()
     >>> type(laid_out(fig).get_layout_engine()).__name__
     'TightLayoutEngine'
+    >>> plt.close(fig)
     """
     fig.set_layout_engine("tight")
     return fig

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from .._checks import check_lang
 from ..errors import DataError
@@ -50,20 +52,38 @@ def priority_matrix(result: NeedsResult, group: Any = None, labels: Mapping[str,
     panels = list(dict.fromkeys(s[first]))
     nc = min(ncols, len(panels)) or 1
     nr = int(np.ceil(len(panels) / nc)) or 1
-    fig, axes = subplots(nr, nc, figsize=(6.2 * nc, 4.6 * nr), squeeze=False, sharex=True, sharey=True)
+    # the panels have the same scales without sharing their axes: shared axes measure each other's
+    # tick labels on every layout pass, which made this figure the slowest of its report
+    fig, axes = subplots(nr, nc, figsize=(6.2 * nc, 4.6 * nr), squeeze=False)
     ymax = max(result.mean_cut + 0.5, float(np.nanmax(s["mean_gap"])) + 0.3) if len(s) else 2
     ymin = min(0, float(np.nanmin(s["mean_gap"])) - 0.2) if len(s) else 0
+    # the ticks chosen once for all panels: a locator asked again on every layout pass of every
+    # panel cost more than drawing the points
+    yticks = [v for v in MaxNLocator(6).tick_values(ymin, ymax) if ymin <= v <= ymax]
     for ax, key in zip(axes.flat, panels):
         _priority_panel(ax, s[s[first] == key], result, labels, lang)
         ax.set_title(str(key) if len(result.by) else "", loc="left", fontsize=10)
+        ax.set_xticks(range(0, 101, 20))
+        ax.set_yticks(yticks)
         ax.set_ylim(ymin, ymax)
         ax.text(103, ymax - 0.05, _TXT[lang]["high"], ha="right", va="top", fontsize=8, color="#c62828")
+    shown = list(axes.flat)[:len(panels)]
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel(_TXT[lang]["share"])
-    for ax in axes[:, 0]:
-        ax.set_ylabel(_TXT[lang]["gap"])
+    for i, ax in enumerate(shown):
+        row, col = divmod(i, nc)
+        if i + nc < len(panels):
+            ax.tick_params(labelbottom=False)  # a panel below shows this column's scale
+        else:
+            ax.set_xlabel(_TXT[lang]["share"])
+        if col:
+            ax.tick_params(labelleft=False)
+        else:
+            ax.set_ylabel(_TXT[lang]["gap"])
+    # one legend for all panels (every priority, whether or not the first panel has it)
+    handles = [Line2D([], [], ls="", marker="o", markersize=7, color=PRIORITY_COLOURS[p], label=PRIORITY_LABELS[lang][p])
+               for p in ("high", "medium", "low")]
+    shown[0].legend(handles=handles, fontsize=7, frameon=False, loc="lower right")
     if title:
         fig.suptitle(title, x=0.01, ha="left")
     return laid_out(fig)
@@ -78,7 +98,7 @@ def _priority_panel(ax, d0: pd.DataFrame, result: NeedsResult, labels: Mapping[s
         d = d0[d0["priority"] == p]
         if len(d):
             ax.scatter(d["share_gap"] * 100, d["mean_gap"], s=30 + 5 * np.sqrt(d["n"]),
-                       color=PRIORITY_COLOURS[p], edgecolor="white", zorder=3, label=PRIORITY_LABELS[lang][p])
+                       color=PRIORITY_COLOURS[p], edgecolor="white", zorder=3)
     for _, r in d0.iterrows():
         if r["priority"] == "low":
             continue  # name the competencies that matter; low ones sit unlabelled near the origin
@@ -86,7 +106,6 @@ def _priority_panel(ax, d0: pd.DataFrame, result: NeedsResult, labels: Mapping[s
         ax.annotate(name, (r["share_gap"] * 100, r["mean_gap"]), xytext=(4, 3), textcoords="offset points",
                     fontsize=7)
     ax.set_xlim(-3, 105)
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
 
 
 def gap_heatmap(result: NeedsResult, labels: Mapping[str, str] | None = None, lang: str = "id",

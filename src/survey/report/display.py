@@ -386,11 +386,11 @@ def figure(fig, lang: str, alt: str, *, caption: str | None = None, dpi: int = 1
     """
     import matplotlib.pyplot as plt
 
-    from .figures import localize_figure
+    from .figures import localize_figure, remember_ticks
 
     if not alt or not str(alt).strip():
         raise ParameterError("a figure needs alt text saying what it shows")
-    localize_figure(fig, lang)
+    remember_ticks(localize_figure(fig, lang))
     plt.close(fig)
     data = base64.b64encode(_png(fig, dpi)).decode("ascii")
     cap = f"<figcaption>{inline(caption)}</figcaption>" if caption else ""

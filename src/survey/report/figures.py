@@ -115,3 +115,75 @@ def localize_figure(fig, lang: str):
     for txt in fig.texts:
         txt.set_text(localize_text(txt.get_text(), lang))
     return fig
+
+
+def _remembering(locator):
+    from matplotlib.ticker import Locator
+
+    class _RememberingLocator(Locator):
+        """``locator``, asked once for each view and axes size instead of on every pass.
+
+        Matplotlib asks an axis for its ticks on every layout and drawing pass, several times per
+        pass (the minor ticks, the label positions, the neighbours' labels), and an automatic
+        locator works out "nice" numbers each time. The ticks depend only on the view limits and
+        the axes' size, so they are kept for as long as those stay the same: the same ticks,
+        found once per layout.
+        """
+
+        def __init__(self) -> None:
+            self.inner = locator
+            self._key: tuple | None = None
+            self._ticks = None
+
+        def set_axis(self, axis) -> None:
+            super().set_axis(axis)
+            self.inner.set_axis(axis)
+
+        def __call__(self):
+            axis = self.axis
+            box = axis.axes.bbox
+            key = (*axis.get_view_interval(), box.width, box.height)
+            if key != self._key:
+                self._key, self._ticks = key, self.inner()
+            return self._ticks
+
+        def tick_values(self, vmin, vmax):
+            return self.inner.tick_values(vmin, vmax)
+
+        def nonsingular(self, v0, v1):
+            return self.inner.nonsingular(v0, v1)
+
+        def view_limits(self, vmin, vmax):
+            return self.inner.view_limits(vmin, vmax)
+
+    return _RememberingLocator()
+
+
+def remember_ticks(fig):
+    """Give every axis of ``fig`` whose ticks matplotlib places automatically a locator that
+    remembers them while its view and size stay the same (see ``_remembering``); returns ``fig``.
+
+    Fixed ticks, categorical axes and colour bars (whose locators matplotlib treats specially)
+    are left as they are.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [0.0, 2.5])
+    >>> before = list(ax.get_yticks())
+    >>> _ = remember_ticks(fig); fig.canvas.draw()
+    >>> list(ax.get_yticks()) == before
+    True
+    >>> plt.close(fig)
+    """
+    from matplotlib.ticker import AutoLocator, MaxNLocator
+
+    for ax in fig.get_axes():
+        if hasattr(ax, "_colorbar"):
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            locator = axis.get_major_locator()
+            if type(locator) in (AutoLocator, MaxNLocator):
+                axis.set_major_locator(_remembering(locator))
+    return fig
