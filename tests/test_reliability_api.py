@@ -15,7 +15,7 @@ from scipy import stats
 
 import survey.reliability as rel
 from survey._checks import DEFAULT_SEED
-from survey.errors import ParameterError
+from survey.errors import DataError, ParameterError
 from survey.results import Result
 
 FIX = Path(__file__).parent / "fixtures" / "reliability"
@@ -111,6 +111,19 @@ def test_warnings_are_kept_on_the_result(scale6):
         sh = rel.split_half(scale6)
     assert len(sh.warnings) == 1 and "A4" in sh.warnings[0] and sh.keys == ("A4",)
 
+
+
+def test_item_matrix_of_nullable_columns_is_each_column_with_na_as_nan():
+    from survey.reliability._matrix import _as_matrix
+    df = pd.DataFrame({"i": pd.array([1, None, 3, 4], dtype="Int64"), "f": pd.array([0.5, 1.5, None, 2.0], dtype="Float64"),
+                       "b": pd.array([True, False, None, True], dtype="boolean"), "x": [1.0, np.nan, 2.0, 3.0],
+                       "n": [4, 3, 2, 1]})
+    x, cols = _as_matrix(df, "test")
+    by_column = np.column_stack([df[c].to_numpy(dtype=float, na_value=np.nan) for c in df.columns])
+    np.testing.assert_array_equal(x, by_column)
+    assert cols == list(df.columns) and x.flags["C_CONTIGUOUS"] and x.dtype == float
+    with pytest.raises(DataError, match="not numeric"):
+        _as_matrix(df.assign(s=["a", "b", "c", "d"]), "test")
 
 def test_polychoric_smoothing_warns_and_ordinal_alpha_keeps_the_sentence():
     # pairs answered by different rows: a = b, c = a and c = 4 - b cannot hold together, so the

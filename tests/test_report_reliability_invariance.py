@@ -226,3 +226,24 @@ def test_notebook_runs_with_a_group(demo_dir, tmp_path):
     assert "DeprecationWarning" not in nb and "Traceback" not in nb
     res = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert res["invariance_group"] == "sector"
+
+
+def test_waves_table_is_raw_alpha_of_each_wave_of_the_answers_as_read(reaction, monkeypatch):
+    # the table reads each construct's answers once as floats; every alpha it shows must equal
+    # raw_alpha of that wave's rows of the frame as read (nullable integers with NA)
+    import survey.reliability as rel
+    from survey.reliability import raw_alpha
+
+    rep = ReliabilityReport.load(str(reaction), "training_reaction", lang="en", id="employee_id", wave="wave")
+    assert rep.repeated and len(rep.waves) > 1
+    seen = []
+    monkeypatch.setattr(rel, "raw_alpha", lambda data, keys=None: seen.append(raw_alpha(data, keys=keys)) or seen[-1])
+    rep.waves_table()
+    expected = []
+    for w in rep.waves:
+        d = rep.df[rep.df[rep.wave_col] == w]
+        for c in rep.constructs:
+            items = [i.name for i in rep.inst.items_of(c)]
+            assert d[items].dtypes.map(str).eq("Int64").all()
+            expected.append(raw_alpha(d[items], keys=rep.inst.reverse_items(c)))
+    assert seen == expected

@@ -253,21 +253,34 @@ class ReliabilityReport(ReportBase):
         """Repeated waves: alpha of each construct per wave (waves under ``min_cell`` persons left out)."""
         # only raw alpha is shown: the full item analysis of each wave would be computed to be dropped
         from ..reliability import raw_alpha
+        from ..reliability._matrix import _as_matrix
 
         if not self.repeated:
             return Fragment("")
         lang = self.lang
+        # each construct's answers as one float frame (NA as NaN, the numbers alpha itself reads),
+        # checked once: a wave is then a row selection of it, not a selection and conversion of
+        # the whole table per wave and construct
+        scales: dict[str, tuple[pd.DataFrame, list[str]] | None] = {}
+        for c in self.constructs:
+            try:
+                items = [i.name for i in self.inst.items_of(c)]
+                scales[c] = (pd.DataFrame(_as_matrix(self.df[items], "alpha")[0], columns=items),
+                             self.inst.reverse_items(c))
+            except (SurveyError, ValueError, TypeError, KeyError):
+                scales[c] = None
         rows = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for w in self.waves:
-                d = self.df[self.df[self.wave_col] == w]
-                row: dict[str, Any] = {t("reliability.wave", lang): self.wl(w), t("reliability.n", lang): int(len(d))}
+                in_wave = (self.df[self.wave_col] == w).to_numpy(dtype=bool, na_value=False)
+                n = int(in_wave.sum())
+                row: dict[str, Any] = {t("reliability.wave", lang): self.wl(w), t("reliability.n", lang): n}
                 for c in self.constructs:
+                    scale = scales[c]
                     try:
-                        items = [i.name for i in self.inst.items_of(c)]
-                        row[self.label(c)] = (raw_alpha(d[items], keys=self.inst.reverse_items(c))
-                                              if len(d) >= self.min_cell else np.nan)
+                        row[self.label(c)] = (raw_alpha(scale[0][in_wave], keys=scale[1])
+                                              if scale is not None and n >= self.min_cell else np.nan)
                     except (SurveyError, ValueError, TypeError, KeyError):
                         row[self.label(c)] = np.nan
                 rows.append(row)
