@@ -218,3 +218,26 @@ def test_correlation_heat_table_holds_every_pairwise_correlation_once(demo_dir):
     assert len(filled) == n * (n - 1) // 2  # the lower triangle, without the diagonal
     assert report.format_number(r.iloc[1, 0], "en", 2) == filled[0]
     assert report.format_number(r.iloc[n - 1, n - 2], "en", 2) == filled[-1]
+
+
+@pytest.mark.parametrize("rows, cols", [(1, 1), (2, 2), (1, 3)])
+def test_laid_out_places_the_axes_where_tight_layout_does(rows, cols):
+    from survey.plots._figure import laid_out, subplots
+
+    def make():
+        fig, axes = subplots(rows, cols, figsize=(7, 4), squeeze=False)
+        for k, ax in enumerate(axes.flat):
+            ax.barh(range(4), [1, 3, 2, 4])
+            ax.set_yticks(range(4), [f"a label of item {i}" + " longer" * k for i in range(4)])
+            ax.set_title(f"Panel {k}")
+            ax.set_xlabel("nilai")
+        fig.suptitle("Judul")
+        return fig
+
+    expected = make()
+    expected.tight_layout()
+    got = laid_out(make())
+    got.canvas.draw()
+    for a, b in zip(expected.axes, got.axes):
+        assert np.allclose(a.get_position().bounds, b.get_position().bounds, atol=1e-12)
+    plt.close("all")
