@@ -150,3 +150,12 @@ def test_heat_table_diverges_at_its_centre_and_separates_groups():
     assert "background:#{:02x}{:02x}{:02x}".format(*(round(c * 255) for c in mid[:3])) in html
     # row B1 starts group b after row A2 of group a; the columns stay in one group
     assert '<tr class="edge"><th scope="row">B1' in html and 'class="edge"' not in html.split("</thead>")[0]
+
+
+def test_heat_table_writes_many_long_column_names_upwards():
+    import pandas as pd
+
+    wide = pd.DataFrame([[0.5] * 6], index=["KEL-01"], columns=[f"Kompetensi panjang {i}" for i in range(6)])
+    narrow = pd.DataFrame([[0.5] * 6], index=["REL2"], columns=[f"REL{i}" for i in range(6)])
+    assert 'class="survey-heat-upwards"' in report.heat_table(wide, "id", cmap="Reds", vmin=0, vmax=1).html
+    assert "survey-heat-upwards" not in report.heat_table(narrow, "id", cmap="Reds", vmin=0, vmax=1).html
