@@ -207,6 +207,19 @@ def test_multilevel_drops_incomplete_persons_and_says_so(waves):
     pd.testing.assert_series_equal(r.summary, ref.summary)
 
 
+
+def test_multilevel_does_not_depend_on_row_order_or_id_type(waves):
+    # persons and times are placed by their sorted codes: shuffled rows and string ids give the
+    # same cube, hence the same numbers (the error names the first repeated row as read)
+    from survey.errors import DataError
+    from survey.reliability.multilevel import _cube
+    shuffled = waves.sample(frac=1.0, random_state=7).assign(id=lambda d: "p" + d["id"].astype(str).str.zfill(2))
+    a, b = _cube(waves, "id", "wave", WAVE_ITEMS), _cube(shuffled, "id", "wave", WAVE_ITEMS)
+    np.testing.assert_array_equal(a[0], b[0])
+    assert a[2] == b[2] and a[3] == b[3] == 0 and b[1] == sorted(b[1])
+    with pytest.raises(DataError, match=r"person 'p03' has more than one row at wave = \S*2"):
+        _cube(pd.concat([shuffled, shuffled[(shuffled.id == "p03") & (shuffled.wave == 2)]]), "id", "wave", WAVE_ITEMS)
+
 def test_multilevel_bad_data(waves):
     from survey.errors import DataError
     with pytest.raises(DataError, match="more than one row"):

@@ -36,30 +36,41 @@ class MultilevelResult(Result):
 
 
 def _cube(data: pd.DataFrame, id: str, time: str, items: list[str]) -> tuple[np.ndarray, list, list, int]:
-    """Answers as an (id, time, item) array from complete, balanced persons; the number of
-    persons dropped for a missing wave or answer."""
-    frame = data[[id, time, *items]]
-    if frame[[id, time]].isna().any().any():
+    """Answers as an (id, time, item) array from complete, balanced persons, persons and times in
+    sorted order; the number of persons dropped for a missing wave or answer.
+
+    The rows are placed by integer codes of person and time: no grouping, sorting or copying of
+    the frame (those cost more than the analysis on a survey's few hundred rows)."""
+    who, when = data[id], data[time]
+    if who.isna().any() or when.isna().any():
         raise DataError(f"multilevel: the columns {id!r} and {time!r} must have no missing values")
-    if frame.duplicated([id, time]).any():
-        dup = frame.loc[frame.duplicated([id, time]), [id, time]].iloc[0].tolist()
+    times = sorted(pd.unique(when))
+    person, persons = pd.factorize(who, sort=True)
+    occasion = pd.Index(times).get_indexer(when)
+    key = person * len(times) + occasion
+    first = np.unique(key, return_index=True)[1]
+    if len(first) < len(key):
+        repeat = np.ones(len(key), dtype=bool)
+        repeat[first] = False
+        dup = data[[id, time]].iloc[int(np.flatnonzero(repeat)[0])].tolist()
         raise DataError(f"multilevel: person {dup[0]!r} has more than one row at {time} = {dup[1]!r}; "
                         "keep one row per person and time")
-    bad = [c for c in items if not pd.api.types.is_numeric_dtype(frame[c])]
+    bad = [c for c in items if not pd.api.types.is_numeric_dtype(data[c])]
     if bad:
         raise DataError(f"multilevel: item column(s) {', '.join(bad)} are not numeric")
-    times = sorted(pd.unique(frame[time]))
-    complete = frame.dropna(subset=items)
-    counts = complete.groupby(id)[time].nunique()
-    keep = counts.index[counts == len(times)]
-    n_all = frame[id].nunique()
-    complete = complete[complete[id].isin(keep)].sort_values([id, time])
-    ids = list(pd.unique(complete[id]))
+    x = data[items].to_numpy(dtype=float, na_value=np.nan)
+    complete = ~np.isnan(x).any(axis=1)
+    # one row per person and time, so a person's complete rows count the times they answered fully
+    balanced = np.bincount(person[complete], minlength=len(persons)) == len(times)
+    ids = list(persons[balanced])
     if len(ids) < 2 or len(times) < 2 or len(items) < 2:
         raise DataError(f"multilevel: needs at least 2 persons with every time answered completely, 2 times and "
                         f"2 items; got {len(ids)} persons, {len(times)} times, {len(items)} items")
-    cube = complete[items].to_numpy(dtype=float).reshape(len(ids), len(times), len(items))
-    return cube, ids, times, n_all - len(ids)
+    rank = np.cumsum(balanced) - 1  # a kept person's place in the cube
+    use = complete & balanced[person]
+    cube = np.empty((len(ids), len(times), len(items)))
+    cube[rank[person[use]], occasion[use]] = x[use]
+    return cube, ids, times, len(persons) - len(ids)
 
 
 def _nested_reml(cube: np.ndarray) -> tuple[float, float, float]:

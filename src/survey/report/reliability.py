@@ -298,18 +298,19 @@ class ReliabilityReport(ReportBase):
             return Fragment("")
         lang = self.lang
         rows, n_used = [], None
+        who = self.df[[self.id_col, self.wave_col]]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for c in self.constructs:
                 items = [i.name for i in self.inst.items_of(c)]
                 if len(items) < 2:
                     continue
-                d = self.df[[self.id_col, self.wave_col, *items]].copy()
                 scale = self.inst.scale_of(self.inst.item(items[0]))
-                for i in self.inst.reverse_items(c):
-                    # reversed first, as psych expects: (min + max) - x
-                    d[i] = (scale.min + scale.max) - d[i]
-                d[items] = d[items].astype(float)
+                x = self.df[items].to_numpy(dtype=float, na_value=np.nan)
+                keyed = [items.index(i) for i in self.inst.reverse_items(c)]
+                # reversed first, as psych expects: (min + max) - x
+                x[:, keyed] = (scale.min + scale.max) - x[:, keyed]
+                d = pd.concat([who, pd.DataFrame(x, columns=items, index=self.df.index)], axis=1)
                 try:
                     r = multilevel(d, id=self.id_col, time=self.wave_col, items=items)
                 except (SurveyError, ValueError, np.linalg.LinAlgError):
