@@ -174,9 +174,9 @@ def report_cases(args, rows: list) -> None:
         subprocess.run([str(Path(sys.executable).parent / "survey"), "demo", "--out", str(demo), "--scale", "small"],
                        check=True, capture_output=True)
     for name, load in pr.loaders(demo, "KEL-01").items():
-        r = pr.profile(name, load, 10)
-        rows.append({"case": f"report {name}: own work (demo, small)", "wall_s": r["wall_s"], "cpu_s": r["cpu_s"],
-                     "peer": "goal", "peer_s": r["goal_s"], "ratio": r["wall_s"] / r["goal_s"],
+        r = pr.profile(name, load, 10, max(3, args.repeat))
+        rows.append({"case": f"report {name}: own work (demo, small; median CPU)", "wall_s": r["wall_s"],
+                     "cpu_s": r["cpu_s"], "peer": "goal", "peer_s": r["goal_s"], "ratio": r["cpu_s"] / r["goal_s"],
                      "ratio_kind": "ours/goal", "goal": f"< {r['goal_s']} s", "load": round(os.getloadavg()[0], 1),
                      "top": r["top"]})
 
