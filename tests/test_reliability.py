@@ -455,6 +455,19 @@ def test_ordinal_alpha_matches_psych(scale6):
         alpha(scale6, cor="polychoric", ci="bootstrap")
 
 
+
+def test_ordinal_alpha_reads_the_polychoric_matrix_of_the_rows_it_uses(scale6):
+    # pairwise: every row (the matrix alpha already read); complete: the rows answering every item
+    from survey.reliability import polychoric
+    k = scale6.shape[1]
+    sign = np.where(scale6.columns == "A4", -1.0, 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for use, rows in (("pairwise", scale6), ("complete", scale6.dropna())):
+            r = polychoric(rows).to_numpy() * np.outer(sign, sign)
+            res = alpha(scale6, keys=["A4"], cor="polychoric", use=use)
+            close(res.raw_alpha, k / (k - 1) * (1 - k / r.sum()), 1e-12)
+
 def test_ordinal_alpha_item_statistics_describe_the_answers_with_complete_data(factors12):
     # the scale statistics come from the polychoric matrix, but raw_r, mean and sd describe the raw
     # answers, as with missing data; R: alpha(y[, 1:5]) gives raw.r, and sd is each item's SD

@@ -410,8 +410,9 @@ def alpha(
     c_answers = c  # describes the answers themselves, whatever `cor` says (item SDs, raw_r)
     notes: list[str] = []
     if cor == "polychoric":
-        frame = data if use == "pairwise" else data.dropna()
-        c, poly_notes = _polychoric(*_as_matrix(frame, "polychoric"))
+        # pairwise: the item matrix already read; complete: its rows without a missing answer
+        c, poly_notes = (_polychoric(x, cols) if use == "pairwise"
+                         else _polychoric(*_as_matrix(data.dropna(), "polychoric")))
         c = c * np.outer(sign, sign)
         notes += poly_notes
     r = cov2cor(c)
