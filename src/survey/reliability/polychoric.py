@@ -112,8 +112,8 @@ def _polyc(tab: np.ndarray, tr: np.ndarray, tc: np.ndarray) -> float:
     Newton's method on the score ``l'(rho)`` from the Pearson correlation of the categories,
     kept inside the bracket of the points already evaluated (bisection when a Newton step leaves
     it or the likelihood is not concave there); an unevaluated end of the interval is tried
-    itself and returned when the likelihood still rises towards it. Converges to ~1e-15 in about
-    five evaluations; a bounded Brent search (psych's ``optimize``, tolerance ~1e-4) needs more
+    itself and returned when the likelihood still rises towards it. Converges to ~1e-15 in five to
+    seven evaluations; a bounded Brent search (psych's ``optimize``, tolerance ~1e-4) needs more
     than fifteen and only locates the maximum to about 1e-8, as the likelihood is flat there.
 
     The bounded search is still used when Newton's method does not settle, and when an item has a
