@@ -7,7 +7,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from .._checks import DEFAULT_SEED, check_choice, check_confidence, check_positive_int, renamed
 from ..errors import DataError, ParameterError
@@ -61,8 +61,9 @@ def feldt_ci(raw_alpha: float, n_obs: int, n_items: int, confidence: float = 0.9
     p = 1 - confidence
     df1 = n_obs - 1
     df2 = df1 * (n_items - 1)
-    low = 1 - (1 - raw_alpha) * stats.f.ppf(1 - p / 2, df1, df2)
-    high = 1 - (1 - raw_alpha) * stats.f.ppf(p / 2, df1, df2)
+    # special.fdtri is what stats.f.ppf computes, without its argument checks (40 times the cost)
+    low = 1 - (1 - raw_alpha) * special.fdtri(df1, df2, 1 - p / 2)
+    high = 1 - (1 - raw_alpha) * special.fdtri(df1, df2, p / 2)
     return float(low), float(high)
 
 
