@@ -138,7 +138,7 @@ def batch_reports(ui_project, tmp_path_factory):
 
 
 @pytest.mark.parametrize("name, code_marker, min_tables, min_images", [
-    ("start", "demo_overview(", 3, 0), ("reliability", "alpha_for(", 5, 5), ("explore", "Explorer(", 1, 2)])
+    ("start", "demo_overview(", 3, 0), ("reliability", "alpha_for(", 6, 4), ("explore", "Explorer(", 1, 2)])
 def test_batch_report_shows_tables_and_images_without_code(page, batch_reports, screenshots, name, code_marker,
                                                            min_tables, min_images):
     report = batch_reports.out_dir / name / "report.html"

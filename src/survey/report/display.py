@@ -261,8 +261,9 @@ def heat_table(values: pd.DataFrame, lang: str, *, cmap: str, vmin: float, vmax:
     more with the colour. Missing values are blank cells without colour (a masked triangle, a
     suppressed group). ``key`` names the scale shown under the table. ``groups`` maps row and
     column labels to their group (an item to its construct): a line separates one group from the next.
-    With more than four columns and a column name longer than eight characters, the column names
-    are written upwards so that the table fits an A4 page and a phone.
+    With more than four columns and a column name longer than eight characters, or more than
+    fourteen columns, the column names are written upwards so that the table fits an A4 page and a
+    phone; more than fourteen columns are also printed in smaller type.
 
     >>> frag = heat_table(pd.DataFrame({"A": [0.5, None]}, index=["x", "y"]), "id", cmap="Reds", vmin=0, vmax=1)
     >>> "0,50" in frag.html and "background:" in frag.html
@@ -283,7 +284,8 @@ def heat_table(values: pd.DataFrame, lang: str, *, cmap: str, vmin: float, vmax:
         f'<th scope="col"{edge_class if e else ""}>{escape(c)}</th>' for c, e in zip(values.columns, col_edge))
     # many columns with long names (competencies) would run off an A4 page or a phone: their names
     # are written upwards, so that a column is only as wide as its numbers
-    upright = values.shape[1] <= 4 or max((len(str(c)) for c in values.columns), default=0) <= 8
+    n_cols = values.shape[1]
+    upright = n_cols <= 4 or (n_cols <= 14 and max((len(str(c)) for c in values.columns), default=0) <= 8)
     rows, previous = [], None
     for name, r in values.iterrows():
         g = group_of.get(name)
@@ -305,7 +307,9 @@ def heat_table(values: pd.DataFrame, lang: str, *, cmap: str, vmin: float, vmax:
              f'<span class="bar" style="background:linear-gradient(to right, {stops})"></span>'
              f"<span>{escape(format_number(vmax, lang, digits))}</span></p>")
     cap = f"<caption>{inline(caption)}</caption>" if caption else ""
-    table_class = "" if upright else ' class="survey-heat-upwards"'
+    # more than fourteen columns (the correlations of 22 items) are also printed in smaller type
+    classes = ([] if upright else ["survey-heat-upwards"]) + (["survey-heat-dense"] if n_cols > 14 else [])
+    table_class = f' class="{" ".join(classes)}"' if classes else ""
     return Fragment(f'<div class="survey-table survey-heat"><table{table_class}>{cap}<thead><tr>{head}</tr></thead>'
                     f'<tbody>{"".join(rows)}</tbody></table>{scale}</div>')
 
