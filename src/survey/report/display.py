@@ -362,7 +362,8 @@ def _png(fig, dpi: int) -> bytes:
     box = None
     if _laid_out_inside(fig, renderer):
         background = np.array([round(c * 255) for c in to_rgba(fig.get_facecolor())], dtype=np.uint8)
-        painted = (pixels != background).any(axis=2)
+        # a pixel's four bytes compared as one 32-bit word: a quarter of the comparisons
+        painted = np.ascontiguousarray(pixels).view(np.uint32)[..., 0] != background.view(np.uint32)[0]
         rows, cols = np.flatnonzero(painted.any(axis=1)), np.flatnonzero(painted.any(axis=0))
         # painted up to an edge: something may be cut off there, so it is measured instead
         if len(rows) and rows[0] > 0 and cols[0] > 0 and rows[-1] < height - 1 and cols[-1] < width - 1:
