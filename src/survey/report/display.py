@@ -377,8 +377,10 @@ def _png(fig, dpi: int) -> bytes:
             box = pixels[top:top + int(tight.height * dpi), left:left + int(tight.width * dpi)]
     out = io.BytesIO()
     if box is not None:
-        if (box[..., 3] == 255).all():
-            box = box[..., :3]  # opaque: an alpha channel would only make the file bigger and slower to write
+        # opaque (drawn on an opaque background, or found so): an alpha channel would only make the
+        # file bigger and slower to write
+        if (fig.patch.get_visible() and to_rgba(fig.get_facecolor())[3] == 1.0) or (box[..., 3] == 255).all():
+            box = box[..., :3]
         # level 3 writes in two thirds of the time of the default 6, the file a few per cent larger
         Image.fromarray(np.ascontiguousarray(box)).save(out, format="png", compress_level=3)
     else:
