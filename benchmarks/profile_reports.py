@@ -71,6 +71,17 @@ def loaders(demo: Path, unit: str) -> dict:
     }
 
 
+def machine_speed() -> float:
+    """CPU seconds of a fixed pure-Python loop (ten million additions): how fast the machine is
+    right now. On a shared virtual machine it varies by half from one minute to the next, and
+    the reports' times move with it; the figure beside each report lets runs be compared."""
+    c0 = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - c0
+
+
 def run_report(name: str, load, out_dir: Path) -> None:
     rep = load()
     for section in SECTIONS[name]:
@@ -132,10 +143,13 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings():  # imports and first-use set-up, outside the clock
             warnings.simplefilter("ignore")
             import survey.impact, survey.reliability, survey.skm, survey.needs, survey.plots, survey.responses  # noqa: E401,F401
+        speed = machine_speed()
         r = profile(name, load, args.top, args.repeat)
+        r["machine_loop_s"] = round(speed, 3)
         out.append(r)
         print(f"\n== {name}: median of {r['repeat']} runs: wall {r['wall_s']:.2f} s, cpu {r['cpu_s']:.2f} s "
-              f"(min {r['cpu_min_s']:.2f}; goal < {r['goal_s']} s), load {os.getloadavg()[0]:.1f}")
+              f"(min {r['cpu_min_s']:.2f}; goal < {r['goal_s']} s), load {os.getloadavg()[0]:.1f}, "
+              f"reference loop {speed:.2f} s")
         print("   ncalls  tottime  percall  cumtime  percall filename:lineno(function)")
         for ln in r["top"]:
             print(ln)
