@@ -335,7 +335,9 @@ def _convert_meta_nullable(s: pd.Series) -> Any:
         sample = text.dropna().head(2000)
     if len(sample) == 0:  # no cell present
         return text
-    if pd.to_numeric(sample, errors="coerce").notna().all() and not looks_like_id(text.dropna()):
+    # the first cells settle most text columns (names, codes) before the whole sample is parsed
+    if (pd.to_numeric(sample.head(20), errors="coerce").notna().all()
+            and pd.to_numeric(sample, errors="coerce").notna().all() and not looks_like_id(text.dropna())):
         num = pd.to_numeric(text, errors="coerce")
         if num.notna().sum() == text.notna().sum():
             whole = (num.dropna() == num.dropna().round()).all()
