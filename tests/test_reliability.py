@@ -402,7 +402,7 @@ def test_factor_fits_hold_blas_to_one_thread_and_restore_it(factors12):
     seen = []
     lbfgsb(lambda x: seen.append([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"])
            or float(((x - 2) ** 2).sum()), np.zeros(2), lambda x: 2 * (x - 2), [(0.0, 3.0)] * 2, {})
-    assert seen and all(n == 1 for ns in seen for n in ns)
+    assert seen and all(seen) and all(n == 1 for ns in seen for n in ns)
     assert [(i["filepath"], i["num_threads"]) for i in threadpool_info()] == before
     close(omega_total(factors12.iloc[:, :4]).omega_total, 0.788041626783371, 1e-6)
 

@@ -13,6 +13,7 @@ core.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,6 +32,21 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+_controller: tuple[int, object] | None = None
+
+
+def _blas_controller():
+    """threadpoolctl's view of the BLAS libraries loaded in this process. Finding them costs about
+    8 ms, so it is kept, and found again only after an import (a library arrives with a module)."""
+    global _controller
+    loaded = len(sys.modules)
+    if _controller is None or _controller[0] != loaded:
+        from threadpoolctl import ThreadpoolController  # a dependency for exactly this
+
+        _controller = (loaded, ThreadpoolController())
+    return _controller[1]
+
+
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
     """BLAS (OpenBLAS, MKL, BLIS) limited to one thread inside the block, restored afterwards.
@@ -38,9 +54,7 @@ def one_blas_thread() -> Iterator[None]:
     The limit is process-wide while it holds: other threads of the process doing matrix products
     at the same time also run single-threaded.
     """
-    from threadpoolctl import threadpool_limits  # a dependency for exactly this
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_controller().limit(limits=1, user_api="blas"):
         yield
 
 

@@ -71,12 +71,11 @@ def priority_matrix(result: NeedsResult, group: Any = None, labels: Mapping[str,
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     for i, ax in enumerate(shown):
-        row, col = divmod(i, nc)
         if i + nc < len(panels):
             ax.tick_params(labelbottom=False)  # a panel below shows this column's scale
         else:
             ax.set_xlabel(_TXT[lang]["share"])
-        if col:
+        if i % nc:
             ax.tick_params(labelleft=False)
         else:
             ax.set_ylabel(_TXT[lang]["gap"])

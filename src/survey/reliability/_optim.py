@@ -12,18 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-_controller: Any = None
-
-
-def _one_thread() -> Any:
-    """A context manager holding BLAS to one thread. The controller that finds the BLAS libraries
-    is made once per process (about 8 ms); each limit after that costs microseconds."""
-    global _controller
-    if _controller is None:
-        from threadpoolctl import ThreadpoolController
-
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+from .._threads import one_blas_thread
 
 
 def lbfgsb(fun: Callable[[np.ndarray], float], x0: np.ndarray, jac: Callable[[np.ndarray], np.ndarray],
@@ -40,5 +29,5 @@ def lbfgsb(fun: Callable[[np.ndarray], float], x0: np.ndarray, jac: Callable[[np
     """
     from scipy.optimize import minimize
 
-    with _one_thread():
+    with one_blas_thread():
         return minimize(fun, x0, jac=jac, method="L-BFGS-B", bounds=bounds, options=options)

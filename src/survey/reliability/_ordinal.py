@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import ndtr
 
-from ..errors import DataError, ParameterError
+from ..errors import DataError
 from ._sem import Spec
 from .lavaan import CFAModel
 from .polychoric import _BIG, _bvn_cdf

@@ -44,9 +44,8 @@ def _cube(data: pd.DataFrame, id: str, time: str, items: list[str]) -> tuple[np.
     who, when = data[id], data[time]
     if who.isna().any() or when.isna().any():
         raise DataError(f"multilevel: the columns {id!r} and {time!r} must have no missing values")
-    times = sorted(pd.unique(when))
     person, persons = pd.factorize(who, sort=True)
-    occasion = pd.Index(times).get_indexer(when)
+    occasion, times = pd.factorize(when, sort=True)
     key = person * len(times) + occasion
     first = np.unique(key, return_index=True)[1]
     if len(first) < len(key):
@@ -70,7 +69,7 @@ def _cube(data: pd.DataFrame, id: str, time: str, items: list[str]) -> tuple[np.
     use = complete & balanced[person]
     cube = np.empty((len(ids), len(times), len(items)))
     cube[rank[person[use]], occasion[use]] = x[use]
-    return cube, ids, times, len(persons) - len(ids)
+    return cube, ids, list(times), len(persons) - len(ids)
 
 
 def _nested_reml(cube: np.ndarray) -> tuple[float, float, float]:

@@ -237,14 +237,11 @@ def key_values(pairs: Iterable[tuple[str, object]], lang: str, *, caption: str |
     return Fragment(f'<div class="survey-table"><table class="survey-kv">{cap}<tbody>{rows}</tbody></table></div>')
 
 
-def _hex(rgba) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*(round(c * 255) for c in rgba[:3]))
-
-
 def _ink_on(rgba) -> str:
     """Black or white, whichever contrasts more with the colour ``rgba`` (WCAG 2 contrast ratio)."""
-    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3]]
-    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    from seaborn.utils import relative_luminance
+
+    lum = relative_luminance(rgba)
     return "#000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#fff"
 
 
@@ -270,12 +267,12 @@ def heat_table(values: pd.DataFrame, lang: str, *, cmap: str, vmin: float, vmax:
     True
     """
     import matplotlib as mpl
-    from matplotlib.colors import Normalize, TwoSlopeNorm
+    from matplotlib.colors import Normalize, TwoSlopeNorm, to_hex
 
     check_lang(lang)
     colours = mpl.colormaps[cmap]
     norm = TwoSlopeNorm(center, vmin, vmax) if center is not None else Normalize(vmin, vmax, clip=True)
-    group_of = dict(groups or {})
+    group_of = groups or {}
     # a column that starts a new group gets a line on its left, a row that starts one a line above it
     col_group = [group_of.get(c) for c in values.columns]
     col_edge = [j > 0 and col_group[j] is not None and col_group[j] != col_group[j - 1] for j in range(len(col_group))]
@@ -298,10 +295,10 @@ def heat_table(values: pd.DataFrame, lang: str, *, cmap: str, vmin: float, vmax:
                 cells.append(f'<td class="{cls}"></td>')
                 continue
             rgba = colours(float(norm(v)))
-            cells.append(f'<td class="{cls}" style="background:{_hex(rgba)};color:{_ink_on(rgba)}">'
+            cells.append(f'<td class="{cls}" style="background:{to_hex(rgba)};color:{_ink_on(rgba)}">'
                          f"{escape(format_number(v, lang, digits))}</td>")
         rows.append(f"<tr{edge_class if edge else ''}>" + "".join(cells) + "</tr>")
-    stops = ", ".join(_hex(colours(float(norm(vmin + (vmax - vmin) * i / 6)))) for i in range(7))
+    stops = ", ".join(to_hex(colours(float(norm(vmin + (vmax - vmin) * i / 6)))) for i in range(7))
     scale = (f'<p class="survey-heat-key">{escape(key) + " " if key else ""}'
              f"<span>{escape(format_number(vmin, lang, digits))}</span>"
              f'<span class="bar" style="background:linear-gradient(to right, {stops})"></span>'
@@ -359,9 +356,10 @@ def _png(fig, dpi: int) -> bytes:
     pixels = np.asarray(canvas.buffer_rgba())
     height, width = pixels.shape[:2]
     pad = mpl.rcParams["savefig.pad_inches"]
+    face = to_rgba(fig.get_facecolor())
     box = None
     if _laid_out_inside(fig, renderer):
-        background = np.array([round(c * 255) for c in to_rgba(fig.get_facecolor())], dtype=np.uint8)
+        background = np.array([round(c * 255) for c in face], dtype=np.uint8)
         # a pixel's four bytes compared as one 32-bit word: a quarter of the comparisons
         painted = np.ascontiguousarray(pixels).view(np.uint32)[..., 0] != background.view(np.uint32)[0]
         rows, cols = np.flatnonzero(painted.any(axis=1)), np.flatnonzero(painted.any(axis=0))
@@ -379,7 +377,7 @@ def _png(fig, dpi: int) -> bytes:
     if box is not None:
         # opaque (drawn on an opaque background, or found so): an alpha channel would only make the
         # file bigger and slower to write
-        if (fig.patch.get_visible() and to_rgba(fig.get_facecolor())[3] == 1.0) or (box[..., 3] == 255).all():
+        if (fig.patch.get_visible() and face[3] == 1.0) or (box[..., 3] == 255).all():
             box = box[..., :3]
         # level 3 writes in two thirds of the time of the default 6, the file a few per cent larger
         Image.fromarray(np.ascontiguousarray(box)).save(out, format="png", compress_level=3)

@@ -26,7 +26,7 @@ from ._parallel import map_in_order
 from ._problems import REPORT_COLUMNS, Problems
 from ._sources import Raw, load, sheet_headers
 from .convert import convert_item, convert_meta
-from .._choices import SOURCES  # noqa: F401  (re-exported: survey.responses.SOURCES)
+from .._choices import SOURCES
 
 
 _EMAIL_COLUMNS = {"email address", "alamat email", "email", "e-mail", "alamat e-mail", "surel"}
