@@ -109,6 +109,8 @@ def test_cache_reuse_hidden_dependency_notebook_change_and_force(project):
     assert [r.status for r in run_plan(plan, out=out, root=project, workers=2).runs] == ["ok", "ok", "cached"]
     with pytest.raises(PlanError, match="--force nope: no report of plan 'c' has that name"):
         run_plan(plan, out=out, root=project, force=["nope"])
+    # `--force all` is every report, as `--force` alone
+    assert [r.status for r in run_plan(plan, out=out, root=project, workers=2, force=["all"]).runs] == ["ok"] * 3
     assert not _left_behind(project)
 
 

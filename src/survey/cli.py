@@ -360,8 +360,8 @@ def _add_demo_and_run(sub) -> None:
     x.add_argument("--workers", type=int, default=None, help="parallel reports (default: the number of cores)")
     x.add_argument("--out", default=None, help="output folder (default outputs/); reports go to OUT/<plan name>/")
     x.add_argument("--force", nargs="?", const=True, action="append", metavar="NAME",
-                   help="run reports again even when nothing they depend on changed: all, or the report "
-                        "NAME (repeat for more)")
+                   help="run reports again even when nothing they depend on changed: every report (--force "
+                        "or --force all), or the report NAME (repeat for more)")
     x.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="time limit per report when the plan sets none (default 1800)")
     x.add_argument("--executor", choices=["local", "dask"], default="local",

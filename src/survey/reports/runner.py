@@ -266,7 +266,7 @@ def run_plan(plan: str | Path | Plan, out: str | Path | None = None, workers: in
              progress: Callable[[ReportRun, int, int], None] | None = None) -> PlanRun:
     """Run every report of a plan (see the module docstring).
 
-    ``force``: True re-runs every report, a list of names re-runs those (a name also matches the
+    ``force``: True (or the name ``"all"``) re-runs every report, a list of names re-runs those (a name also matches the
     reports of a grid that start with ``name-``). ``timeout``: seconds per report for reports whose
     plan sets none (default 30 minutes). ``progress(run, done, total)`` is called as each report ends.
     Raises :class:`PlanError` when the plan or an option is wrong (nothing runs, nothing is written)
@@ -286,6 +286,8 @@ def run_plan(plan: str | Path | Plan, out: str | Path | None = None, workers: in
     base = _output_dir(out, root_path)
     plan_dir = confined(base, plan.name)
     force_names = _check_force(force, plan)
+    if "all" in force_names and "all" not in {s.name for s in plan.reports}:
+        force = True  # `--force all`, as the command line's help offers
     t0 = time.perf_counter()
     with _FolderLock(plan_dir):
         kernel = _kernel_name()
@@ -362,7 +364,7 @@ def _check_force(force: bool | list[str], plan: Plan) -> list[str]:
     names = [force] if isinstance(force, str) else list(force)
     known = {s.name for s in plan.reports}
     for n in names:
-        if n not in known and not any(k.startswith(n + "-") for k in known):
+        if n not in known and not any(k.startswith(n + "-") for k in known) and n != "all":
             raise PlanError(f"--force {n}: no report of plan {plan.name!r} has that name "
                             f"(reports: {', '.join(sorted(known)[:10])}{' ...' if len(known) > 10 else ''})")
     return names
