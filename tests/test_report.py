@@ -138,6 +138,28 @@ def test_heat_table_colours_each_value_and_writes_it_legibly():
     assert "Rerata kesenjangan:" in html and "linear-gradient" in html
 
 
+def test_bar_table_draws_each_value_on_its_scale_and_escapes_labels():
+    import pandas as pd
+
+    values = pd.Series([3.05, float("nan"), 1.0, 4.5], index=["<script>U1</script>", "U2", "U3", "U4"])
+    html = report.bar_table(values, "id", lo=1.0, hi=4.0, ticks=[1, 2.5, 4], colours=["#f39c12", "#ccc", "red", "blue"],
+                            bands=[("D", 1.0, 2.6, "#e74c3c"), ("<i>A</i>", 2.6, 4.0, "#2e7d32")],
+                            marker=(2.84, "Garis: IKM 2,84"), extra=pd.Series(["C", "", "D", "A"], name="Mutu"),
+                            head=("Unsur", "NRR"), caption="NRR per unsur").html
+    assert "<script>" not in html and "&lt;script&gt;U1" in html and "&lt;i&gt;A&lt;/i&gt;" in html
+    # a bar from lo to the value: (3.05 - 1) / 3 of the scale, clipped to the scale at both ends
+    assert "width:68.33%;background:#f39c12" in html and "width:0.00%" in html and "width:100.00%" in html
+    # the missing value: no bar, the number shown as missing
+    assert html.count('class="fill"') == 3 and ">–<" in html
+    # numbers and ticks in the report's language; the marker in every row, explained under the table
+    assert ">3,05<" in html and ">2,5<" in html and html.count('class="mark" style="left:61.33%"') == 4
+    assert "Garis: IKM 2,84" in html and ">Mutu<" in html
+    # the bands as one gradient behind every bar, tinted (22% of #e74c3c on white: 0.78 * 255 + 0.22 *
+    # (231, 76, 60) = (249.7, 215.6, 212.1)), with hard stops at their edges
+    assert "#fad8d4 0.00% 53.33%" in html
+    assert report.bar_table(pd.Series([2.0], index=["a"]), "en", lo=1, hi=4, marker=(float("nan"), "x")).html.count("mark") == 0
+
+
 def test_heat_table_diverges_at_its_centre_and_separates_groups():
     import pandas as pd
 

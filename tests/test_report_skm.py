@@ -41,6 +41,26 @@ def test_processing_table_is_long_and_has_the_result(skm_files):
     assert "Mutu pelayanan" in html and "Kinerja unit pelayanan" in html
 
 
+def test_unsur_chart_shows_each_nrr_with_its_grade_and_the_ikm(skm_files):
+    from survey.report import format_number
+    from survey.report.skm import SKMReport
+    from survey.skm import grade
+
+    data, units = skm_files
+    rep = SKMReport.load(data, units, unit="KEL-01", ci="none", lang="en")
+    html = rep.unsur_figure().html
+    nrr = rep.res_all.nrr.loc[rep.group]
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")[:-1]
+    assert len(rows) == len(nrr) == 9
+    for row, (code, v), g in zip(rows, nrr.items(), grade(nrr.to_numpy(dtype=float), "2017", "ikm")):
+        assert f">{code} " in row and f">{format_number(v, 'en', 2)}<" in row and f">{g}<" in row
+        assert f"width:{(v - 1) / 3 * 100:.2f}%" in row
+    ikm = rep.res_all.summary.loc[rep.group, "ikm"]
+    assert f"IKM {format_number(ikm, 'en', 2)}" in html and f"left:{(ikm - 1) / 3 * 100:.2f}%" in html
+    # the 2017 grade edges of the NRR scale (2.5996, 3.064, 3.532) are the band edges
+    assert "53.32%" in html and "68.80%" in html and "84.40%" in html
+
+
 def test_unit_with_two_respondents_is_not_reported(tmp_path, skm_files):
     import pandas as pd
 

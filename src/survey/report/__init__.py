@@ -4,7 +4,7 @@
 - numbers: :func:`format_number`, :func:`format_int`, :func:`format_percent`, :func:`format_pvalue`,
   :func:`format_interval`, :func:`format_date` (Babel, ``id_ID`` and ``en_GB``);
 - display: :func:`header`, :func:`summary`, :func:`heading`, :func:`paragraph`, :func:`note`,
-  :func:`bullets`, :func:`table`, :func:`heat_table`, :func:`key_values`, :func:`figure`, :func:`methods`,
+  :func:`bullets`, :func:`table`, :func:`heat_table`, :func:`bar_table`, :func:`key_values`, :func:`figure`, :func:`methods`,
   :func:`show`
   (every text escaped where it is inserted; figures localised and given alt text);
 - :func:`localize_figure`: a figure's numbers in the report's language;
@@ -22,7 +22,7 @@ import importlib
 _NAMES = {
     "check_lang": ".._checks", "SyntheticRows": "..privacy", "is_synthetic": "..privacy",
     "areas": ".catalog", "has": ".catalog", "load_catalog": ".catalog", "t": ".catalog",
-    "Fragment": ".display", "bullets": ".display", "escape": ".display", "figure": ".display",
+    "Fragment": ".display", "bar_table": ".display", "bullets": ".display", "escape": ".display", "figure": ".display",
     "header": ".display", "heading": ".display", "heat_table": ".display", "key_values": ".display", "methods": ".display",
     "note": ".display", "paragraph": ".display", "show": ".display", "summary": ".display", "table": ".display",
     "localize_figure": ".figures", "localize_text": ".figures",
@@ -33,7 +33,7 @@ _NAMES = {
     "instrument_outline": ".outline",
 }
 
-__all__ = ["Fragment", "LOCALES", "MISSING", "NOTICE", "SyntheticRows", "areas", "bullets", "check_lang",
+__all__ = ["Fragment", "LOCALES", "MISSING", "NOTICE", "SyntheticRows", "areas", "bar_table", "bullets", "check_lang",
            "data_notice", "escape", "figure", "header", "heading", "heat_table", "key_values", "localize_figure",
            "localize_text", "methods", "note", "paragraph", "show", "summary", "table",
            "format_date", "format_int", "format_interval", "format_number", "format_p", "format_percent",

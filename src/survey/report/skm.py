@@ -21,7 +21,7 @@ from .._checks import check_choice, check_lang
 from ..errors import DataError, ParameterError
 from ._base import ReportBase
 from .catalog import t
-from .display import Fragment, bullets, figure, header, heading, key_values, methods, note, paragraph, summary, table
+from .display import Fragment, bar_table, bullets, figure, header, heading, key_values, methods, note, paragraph, summary, table
 from .formatting import format_int, format_p, format_number, format_percent, format_pvalue
 
 __all__ = ["SKMReport", "describe_ikm", "describe_city", "parse_waves"]
@@ -341,20 +341,29 @@ class SKMReport(ReportBase):
                                                align_left=[t("skm.col_unsur", lang)]) + result)
 
     def unsur_figure(self) -> Fragment:
-        """The headline figure: NRR per unsur with the grade bands."""
-        from ..plots.skm import unsur_bars
+        """The headline chart: NRR per unsur as bars over the grade bands, the IKM (1-4) as a dashed
+        line, drawn as an HTML table (:func:`~survey.report.display.bar_table`): its labels stay
+        readable on a phone and in print."""
+        from ..plots.skm import GRADE_COLOURS
+        from ..skm import GRADE_TABLES, grade
 
         if self.too_small:
             return Fragment("")
         lang = self.lang
-        nrr = self.res_all.nrr.loc[self.group].dropna()
-        if not len(nrr):
+        nrr = self.res_all.nrr.loc[self.group]
+        if not nrr.notna().any():
             return note(t("skm.no_unsur_answered", lang))
-        fig = unsur_bars(self.res_all, group=self.group, lang=lang, title=t("skm.bars", lang, wave=self.wl(self.last)))
-        alt = t("skm.bars_alt", lang, wave=self.wl(self.last), low_u=f"{nrr.idxmin()} {self.labels[nrr.idxmin()]}",
-                low=format_number(nrr.min(), lang, 2), high_u=f"{nrr.idxmax()} {self.labels[nrr.idxmax()]}",
-                high=format_number(nrr.max(), lang, 2))
-        return figure(fig, lang, alt)
+        grades = grade(nrr.to_numpy(dtype=float), self.regime, "ikm")
+        edges = [1.0, *GRADE_TABLES[str(self.regime)]["ikm"], 4.0]
+        bands = [(g, edges[i], edges[i + 1], GRADE_COLOURS[g]) for i, g in enumerate(("D", "C", "B", "A"))]
+        ikm = float(self.res_all.summary.loc[self.group, "ikm"])
+        values = pd.Series(nrr.to_numpy(dtype=float), index=[f"{c} {self.labels[c]}" for c in nrr.index])
+        return bar_table(values, lang, lo=1.0, hi=4.0, digits=2, ticks=[1, 2, 3, 4],
+                         colours=[GRADE_COLOURS.get(g, "#cccccc") if g else "#cccccc" for g in grades],
+                         bands=bands, marker=(ikm, t("skm.bars_marker", lang, ikm=format_number(ikm, lang, 2))),
+                         extra=pd.Series([g or "" for g in grades], name=t("skm.bars_grade", lang)),
+                         head=(t("skm.col_unsur", lang), t("skm.col_nrr", lang)),
+                         caption=t("skm.bars", lang, wave=self.wl(self.last)))
 
     def waves_table(self) -> Fragment:
         """Unit report: IKM, interval, mutu and change per wave (waves under ``min_cell`` blanked)."""
