@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from .._checks import check_choice
-from ..errors import DataError, ParameterError
+from ..errors import ParameterError
 from ..results import Result
 from ._matrix import _warn
 from .cfa import ESTIMATORS, MISSING_RULE, _fit_spec, _groups, _ordinal_setup, _resolve_args

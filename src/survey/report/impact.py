@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_choice, check_lang
-from ..errors import DataError, SurveyError
+from ..errors import SurveyError
 from ._base import ReportBase
 from .catalog import has, t
 from .display import Fragment, figure, header, heading, methods, note, paragraph, summary, table

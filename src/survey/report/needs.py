@@ -19,7 +19,7 @@ from .._checks import check_lang
 from ..errors import DataError
 from ._base import ReportBase
 from .catalog import has, t
-from .display import (Fragment, escape, figure, header, heading, heat_table, methods, note, paragraph, summary,
+from .display import (Fragment, figure, header, heading, heat_table, methods, note, paragraph, summary,
                       table)
 from .formatting import format_int, format_number, format_percent
 

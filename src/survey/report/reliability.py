@@ -20,7 +20,7 @@ from .._checks import check_choice, check_lang
 from ..errors import SurveyError
 from ._base import ReportBase
 from .catalog import t
-from .display import (Fragment, bullets, escape, figure, header, heading, heat_table, methods, note, paragraph,
+from .display import (Fragment, bullets, figure, header, heading, heat_table, methods, note, paragraph,
                       summary, table)
 from .formatting import format_int, format_interval, format_number, format_percent, format_pvalue
 

@@ -22,7 +22,7 @@ from ..errors import DataError, ParameterError
 from ._base import ReportBase
 from .catalog import t
 from .display import Fragment, bar_table, bullets, figure, header, heading, key_values, methods, note, paragraph, summary, table
-from .formatting import format_int, format_p, format_number, format_percent, format_pvalue
+from .formatting import format_int, format_p, format_number, format_percent
 
 __all__ = ["SKMReport", "describe_ikm", "describe_city", "parse_waves"]
 
@@ -252,6 +252,15 @@ class SKMReport(ReportBase):
     def _pct(self) -> str:
         return format_percent(self.confidence, self.lang, 0)
 
+    def _changes(self) -> pd.DataFrame:
+        """:func:`survey.skm.change` of every unit's consecutive waves, computed once for the
+        sections that quote it."""
+        from .. import skm
+
+        if "changes" not in self._cache:
+            self._cache["changes"] = skm.change(self.res_units).table
+        return self._cache["changes"]
+
     # ----------------------------------------------------------------- sections
     def title(self) -> str:
         return t("skm.title_city", self.lang) if self.is_city else t("skm.title_unit", self.lang, name=self.unit_name(self.unit))
@@ -280,7 +289,6 @@ class SKMReport(ReportBase):
         return summary(self._unit_sentences(), lang)
 
     def _unit_sentences(self) -> list[str]:
-        from .. import skm
 
         s = self.res_units.summary.droplevel("unit_id")
         row = s.loc[self.last]
@@ -289,7 +297,7 @@ class SKMReport(ReportBase):
         if earlier:
             prev = s.loc[max(earlier)]
             prev_label = self.wl(max(earlier))
-            ch = skm.change(self.res_units).table
+            ch = self._changes()
             ch = ch[ch["wave"] == self.last]
             sig = bool(ch["significant"].iloc[0]) if len(ch) else False
             if int(prev["n"]) < self.min_cell:
@@ -367,13 +375,12 @@ class SKMReport(ReportBase):
 
     def waves_table(self) -> Fragment:
         """Unit report: IKM, interval, mutu and change per wave (waves under ``min_cell`` blanked)."""
-        from .. import skm
 
         if self.is_city or self.too_small:
             return Fragment("")
         lang = self.lang
         s = self.res_units.summary.droplevel("unit_id")
-        ch = skm.change(self.res_units).table.set_index("wave") if s.shape[0] > 1 else pd.DataFrame()
+        ch = self._changes().set_index("wave") if s.shape[0] > 1 else pd.DataFrame()
         rows = []
         for w, r in s.iterrows():
             c = ch.loc[w] if w in ch.index else None
@@ -434,7 +441,7 @@ class SKMReport(ReportBase):
         rk = skm.ranking(self.res_units, wave=self.last, min_n=self.min_cell)
         n_hidden = int((self.res_units.summary.xs(self.last, level="wave")["n"] < self.min_cell).sum())
         pr = skm.priorities(self.res_units).xs(self.last, level="wave")
-        ch = skm.change(self.res_units).table
+        ch = self._changes()
         ch = ch[ch["wave"] == self.last].set_index("unit_id")
         rows = []
         for u, r in rk.iterrows():
@@ -498,12 +505,11 @@ class SKMReport(ReportBase):
 
     def changes(self) -> Fragment:
         """City report: the units whose IKM changed beyond sampling noise in the last wave."""
-        from .. import skm
 
         if not self.is_city:
             return Fragment("")
         lang = self.lang
-        chg = skm.change(self.res_units).table
+        chg = self._changes()
         s = self.res_units.summary
         chg = chg[(chg["wave"] == self.last) & chg["significant"]]
         chg = chg[[s.loc[(u, self.last), "n"] >= self.min_cell for u in chg["unit_id"]]] if len(chg) else chg

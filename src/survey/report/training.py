@@ -19,7 +19,7 @@ from .._checks import check_lang
 from ..errors import DataError, SurveyError
 from ._base import ReportBase
 from .catalog import t
-from .display import Fragment, figure, header, heading, methods, note, paragraph, summary, table
+from .display import Fragment, figure, header, heading, methods, paragraph, summary, table
 from .formatting import format_int, format_p, format_number, format_percent, format_pvalue
 from .impact import program_name
 

@@ -10,8 +10,6 @@ data. Time per report is split into start-up (kernel and imports), execution and
 from __future__ import annotations
 
 import html
-import json
-import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any

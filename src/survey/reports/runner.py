@@ -33,7 +33,7 @@ from typing import Any, Callable
 from ..errors import PlanError
 from ..files import atomic_write_text
 from .plan import MAX_REPORTS, Plan, ReportSpec, confined, load_plan, plan_root
-from .worker import MANIFEST, STATUS_FAILED, STATUS_OK, STATUS_TIMEOUT, STATUS_WITHHELD, WITHHELD
+from .worker import MANIFEST, STATUS_FAILED, STATUS_OK, STATUS_TIMEOUT, STATUS_WITHHELD
 
 KERNEL_NAME = "survey-workbench"
 DEFAULT_TIMEOUT = 30 * 60  # seconds per report
