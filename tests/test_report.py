@@ -160,6 +160,32 @@ def test_bar_table_draws_each_value_on_its_scale_and_escapes_labels():
     assert report.bar_table(pd.Series([2.0], index=["a"]), "en", lo=1, hi=4, marker=(float("nan"), "x")).html.count("mark") == 0
 
 
+def test_stacked_bar_table_diverges_from_zero_and_hides_no_share():
+    import pandas as pd
+
+    shares = pd.DataFrame({"<b>tidak</b>": [10.0, float("nan"), 0.0], "netral": [20.0, float("nan"), 50.0],
+                           "setuju": [70.0, float("nan"), 50.0]}, index=["<script>P1</script>", "P2", "P3"])
+    left = pd.Series([20.0, float("nan"), 25.0], index=shares.index)  # 10 + half of 20; half of 50
+    html = report.stacked_bar_table(shares, "id", colours=["#b2182b", "#c7c7c7", "#2166ac"], offset=left,
+                                    legend_title="Nilai:", head="Butir", caption="Sebaran").html
+    assert "<script>" not in html and "&lt;script&gt;P1" in html and "&lt;b&gt;tidak&lt;/b&gt;" in html
+    # the widest side is 80 (P1's right): the scale runs from -90 to 90 (80 + 5, rounded up to ten)
+    # P1 starts at -20: (-20 + 90) / 180 = 38.89%; its parts are 10, 20 and 70 of 180
+    assert 'left:38.89%;width:5.56%;background:#b2182b' in html
+    assert 'left:44.44%;width:11.11%;background:#c7c7c7' in html and 'left:55.56%;width:38.89%;background:#2166ac' in html
+    # the zero line in every row, the numbers of parts of 7 % or more, in the report's language
+    assert html.count('class="zero" style="left:50.00%"') == 3 and "<b>70</b>" in html and "<b>10</b>" in html
+    assert 'title="setuju: 70,0%"' in html
+    # nobody answered P2: no bar; an empty part (P3's 0 %) is not drawn
+    rows = html.split("<tbody>")[1].split("</tr>")
+    assert 'class="seg"' not in rows[1] and rows[2].count('class="seg"') == 2
+    # dark red and blue carry white numbers, the grey black ones
+    assert "background:#b2182b;color:#fff" in html and "background:#c7c7c7;color:#000" in html
+    assert "Nilai:" in html and html.count("<i style=") == 3
+    # ticks (matplotlib's MaxNLocator) on both sides written without their sign
+    assert '<span class="first" style="left:0.00%">' not in html and ">50<" in html and ">-50<" not in html
+
+
 def test_heat_table_diverges_at_its_centre_and_separates_groups():
     import pandas as pd
 

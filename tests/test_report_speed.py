@@ -241,3 +241,24 @@ def test_laid_out_places_the_axes_where_tight_layout_does(rows, cols):
     for a, b in zip(expected.axes, got.axes):
         assert np.allclose(a.get_position().bounds, b.get_position().bounds, atol=1e-12)
     plt.close("all")
+
+
+def test_answer_chart_shows_each_items_shares_of_its_answers(demo_dir):
+    from survey.report.reliability import ReliabilityReport
+
+    rep = ReliabilityReport.load(str(demo_dir / "training_reaction.csv"), "training_reaction", lang="en",
+                                 id="employee_id", wave="wave")
+    html = rep.item_analysis().html
+    construct = next(iter(rep.results))
+    items = list(rep.results[construct].items.index)
+    chart = html.split('class="survey-table survey-bars survey-stacked"')[1].split("</table>")[0]
+    rows = chart.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")[:-1]
+    assert len(rows) == len(items)
+    values = [o.value for o in rep.inst.scale_of(items[0]).options]
+    for item, row in zip(items, rows):
+        answers = rep.head_df[item].dropna()
+        shares = answers.value_counts(normalize=True).reindex(values, fill_value=0) * 100
+        titles = re.findall(r'title="[^"]*: ([0-9.]+)%"', row)
+        assert [float(x) for x in titles] == [round(s, 1) for s in shares if s > 0]
+        assert f">{item} " in row
+    assert html.count("survey-stacked") == len(rep.results) and "<img" not in html

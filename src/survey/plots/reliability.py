@@ -5,6 +5,7 @@ Each function returns a matplotlib Figure and shows nothing; the notebook displa
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -18,7 +19,7 @@ from ..errors import DataError
 from ._figure import laid_out, subplots
 from ._heatmap import heatmap
 
-__all__ = ["likert_bars", "correlation_heatmap", "item_labels"]
+__all__ = ["likert_bars", "likert_shares", "LikertShares", "correlation_heatmap", "item_labels"]
 
 
 def item_labels(instrument, items: Sequence[str], lang: str | None = None, width: int = 45,
@@ -34,6 +35,75 @@ def item_labels(instrument, items: Sequence[str], lang: str | None = None, width
         tag = " (R)" if mark_reverse and it.reverse else ""
         out[name] = textwrap.fill(f"{name}{tag}  {text}", width=width, max_lines=3, placeholder=" ...")
     return out
+
+
+@dataclass(frozen=True)
+class LikertShares:
+    """What a diverging Likert chart shows: each item's answer shares and where its bar starts.
+
+    ``percent``: items x answer values, the share (%) of the item's answered responses (NaN for an
+    item nobody answered); ``left``: per item, the share drawn left of zero (the options below
+    the middle and half of the middle one of an odd scale); ``options``: answer value -> label,
+    low to high; ``colours``: an RGB triple per option (``RdBu``, the middle one grey);
+    ``labels``: item -> label (``None`` when none were given or derived); ``legend_title``: set
+    when the legend shows values instead of labels (items whose answers have different words).
+    """
+
+    percent: pd.DataFrame
+    left: pd.Series
+    options: dict
+    colours: list
+    labels: dict | None
+    legend_title: str | None
+
+
+def likert_shares(data: pd.DataFrame, items: Sequence[str] | None = None, options: Mapping[int, str] | None = None,
+                  labels: Mapping[str, str] | None = None, instrument=None, lang: str | None = None,
+                  label_width: int = 45) -> LikertShares:
+    """The numbers of :func:`likert_bars` (answer shares per item, their left part, the options'
+    labels and colours), for a chart drawn elsewhere (the reports draw it as an HTML table).
+
+    >>> sh = likert_shares(pd.DataFrame({"a": [1, 2, 2, 3]}), options={1: "no", 2: "maybe", 3: "yes"})
+    >>> sh.percent.loc["a"].tolist(), float(sh.left["a"])
+    ([25.0, 50.0, 25.0], 50.0)
+    """
+    if lang is not None:
+        check_lang(lang)
+    items = list(items if items is not None else data.columns)
+    missing = [i for i in items if i not in data.columns]
+    if missing:
+        raise DataError(f"likert_bars: column(s) {', '.join(missing)} are not in the data")
+    legend_title = None
+    if instrument is not None:
+        scale = instrument.scale_of(items[0])
+        label_sets = {tuple(instrument.text(o.label, lang) for o in sc.options)
+                      for sc in (instrument.scale_of(i) for i in items) if sc is not None}
+        if options is None and scale is not None and len(label_sets) == 1:
+            options = {o.value: instrument.text(o.label, lang) for o in scale.options}
+        elif options is None and scale is not None:
+            # e.g. the SKM: every unsur has its own words for 1-4, so the legend shows the values
+            options = {o.value: str(o.value) for o in scale.options}
+            legend_title = ("nilai jawaban (label berbeda per butir)" if (lang or instrument.default_language) == "id"
+                            else "answer value (labels differ by item)")
+        if labels is None:
+            labels = item_labels(instrument, items, lang, width=label_width)
+    values = data[items]
+    if options is None:
+        observed = sorted({int(v) for v in pd.unique(values.stack().dropna())})
+        options = {v: str(v) for v in observed}
+    vals = list(options)
+    k = len(vals)
+    counts = pd.DataFrame({i: values[i].value_counts() for i in items}).T.reindex(columns=vals, fill_value=0).fillna(0)
+    n = counts.sum(axis=1).replace(0, np.nan)
+    pct = counts.div(n, axis=0) * 100
+    half = k // 2
+    # left: options below the middle (and half the middle one); right: the rest
+    left = pct.iloc[:, :half].sum(axis=1) + (pct.iloc[:, half] / 2 if k % 2 else 0)
+    colours = sns.color_palette("RdBu", k)
+    if k % 2:
+        colours[half] = (0.78, 0.78, 0.78)
+    return LikertShares(percent=pct, left=left, options=dict(options), colours=list(colours),
+                        labels=dict(labels) if labels is not None else None, legend_title=legend_title)
 
 
 def likert_bars(
@@ -55,45 +125,13 @@ def likert_bars(
 
     ``options`` maps answer values to labels (low to high); with ``instrument`` they come from the
     first item's scale in ``lang`` (``"id"`` or ``"en"``; ``None``: the instrument's default),
-    else they are the sorted observed values.
+    else they are the sorted observed values. The numbers are :func:`likert_shares`.
     """
-    if lang is not None:
-        check_lang(lang)
     items = list(items if items is not None else data.columns)
-    missing = [i for i in items if i not in data.columns]
-    if missing:
-        raise DataError(f"likert_bars: column(s) {', '.join(missing)} are not in the data")
-    legend_title = None
-    if instrument is not None:
-        scale = instrument.scale_of(items[0])
-        label_sets = {tuple(instrument.text(o.label, lang) for o in sc.options)
-                      for sc in (instrument.scale_of(i) for i in items) if sc is not None}
-        if options is None and scale is not None and len(label_sets) == 1:
-            options = {o.value: instrument.text(o.label, lang) for o in scale.options}
-        elif options is None and scale is not None:
-            # e.g. the SKM: every unsur has its own words for 1-4, so the legend shows the values
-            options = {o.value: str(o.value) for o in scale.options}
-            legend_title = ("nilai jawaban (label berbeda per butir)" if (lang or instrument.default_language) == "id"
-                            else "answer value (labels differ by item)")
-        if labels is None:
-            labels = item_labels(instrument, items, lang)
-    values = data[items]
-    if options is None:
-        observed = sorted({int(v) for v in pd.unique(values.stack().dropna())})
-        options = {v: str(v) for v in observed}
+    sh = likert_shares(data, items, options, labels, instrument, lang)
+    pct, left, colors, options = sh.percent, sh.left, sh.colours, sh.options
     vals = list(options)
     k = len(vals)
-    counts = pd.DataFrame({i: values[i].value_counts() for i in items}).T.reindex(columns=vals, fill_value=0).fillna(0)
-    n = counts.sum(axis=1).replace(0, np.nan)
-    pct = counts.div(n, axis=0) * 100
-
-    half = k // 2
-    # left: options below the middle (and half the middle one); right: the rest
-    left = pct.iloc[:, :half].sum(axis=1) + (pct.iloc[:, half] / 2 if k % 2 else 0)
-    colors = sns.color_palette("RdBu", k)
-    if k % 2:
-        colors[half] = (0.78, 0.78, 0.78)
-
     height = max(2.4, 0.55 * len(items) + 1.4)
     fig, ax = subplots(figsize=(10, height))
     ypos = np.arange(len(items))[::-1]
@@ -108,7 +146,7 @@ def likert_bars(
         start = start + w
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(ypos)
-    ax.set_yticklabels([(labels or {}).get(i, i) for i in items], fontsize=9)
+    ax.set_yticklabels([(sh.labels or {}).get(i, i) for i in items], fontsize=9)
     ax.tick_params(axis="y", length=0)
     lim = float(np.nanmax(np.abs(np.r_[-left.to_numpy(), start]))) if len(items) else 100
     lim = min(100.0, np.ceil((lim + 5) / 10) * 10)
@@ -119,7 +157,7 @@ def likert_bars(
     ax.set_xlabel(xlabel)
     handles = [Patch(facecolor=colors[j], label=textwrap.fill(str(options[v]), 18)) for j, v in enumerate(vals)]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.05 - 0.6 / height),
-              ncol=k, frameon=False, fontsize=8, title=legend_title, title_fontsize=8)
+              ncol=k, frameon=False, fontsize=8, title=sh.legend_title, title_fontsize=8)
     if title:
         ax.set_title(title, loc="left", fontsize=11)
     sns.despine(ax=ax, left=True)

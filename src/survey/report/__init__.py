@@ -4,7 +4,8 @@
 - numbers: :func:`format_number`, :func:`format_int`, :func:`format_percent`, :func:`format_pvalue`,
   :func:`format_interval`, :func:`format_date` (Babel, ``id_ID`` and ``en_GB``);
 - display: :func:`header`, :func:`summary`, :func:`heading`, :func:`paragraph`, :func:`note`,
-  :func:`bullets`, :func:`table`, :func:`heat_table`, :func:`bar_table`, :func:`key_values`, :func:`figure`, :func:`methods`,
+  :func:`bullets`, :func:`table`, :func:`heat_table`, :func:`bar_table`,
+  :func:`stacked_bar_table`, :func:`key_values`, :func:`figure`, :func:`methods`,
   :func:`show`
   (every text escaped where it is inserted; figures localised and given alt text);
 - :func:`localize_figure`: a figure's numbers in the report's language;
@@ -24,7 +25,8 @@ _NAMES = {
     "areas": ".catalog", "has": ".catalog", "load_catalog": ".catalog", "t": ".catalog",
     "Fragment": ".display", "bar_table": ".display", "bullets": ".display", "escape": ".display", "figure": ".display",
     "header": ".display", "heading": ".display", "heat_table": ".display", "key_values": ".display", "methods": ".display",
-    "note": ".display", "paragraph": ".display", "show": ".display", "summary": ".display", "table": ".display",
+    "note": ".display", "paragraph": ".display", "show": ".display", "stacked_bar_table": ".display", "summary": ".display",
+    "table": ".display",
     "localize_figure": ".figures", "localize_text": ".figures",
     "LOCALES": ".formatting", "MISSING": ".formatting", "format_date": ".formatting", "format_int": ".formatting",
     "format_interval": ".formatting", "format_number": ".formatting", "format_percent": ".formatting",
@@ -35,7 +37,7 @@ _NAMES = {
 
 __all__ = ["Fragment", "LOCALES", "MISSING", "NOTICE", "SyntheticRows", "areas", "bar_table", "bullets", "check_lang",
            "data_notice", "escape", "figure", "header", "heading", "heat_table", "key_values", "localize_figure",
-           "localize_text", "methods", "note", "paragraph", "show", "summary", "table",
+           "localize_text", "methods", "note", "paragraph", "show", "stacked_bar_table", "summary", "table",
            "format_date", "format_int", "format_interval", "format_number", "format_p", "format_percent",
            "format_pvalue", "has", "instrument_outline", "is_synthetic", "load_catalog", "locale_of",
            "notice_html", "t", "write_results"]

@@ -8,8 +8,8 @@ Notebooks display what these functions return, never hand-built HTML or Markdown
   is the only markup a text may carry;
 - :func:`table`: a DataFrame as an escaped HTML table, numbers formatted for the language, small
   groups suppressed when a count column is named;
-- :func:`heat_table`, :func:`bar_table`: a heat map and a bar chart drawn as HTML tables (sharp in
-  print, readable on a phone);
+- :func:`heat_table`, :func:`bar_table`, :func:`stacked_bar_table`: a heat map, a bar chart and a
+  (diverging) stacked bar chart drawn as HTML tables (sharp in print, readable on a phone);
 - :func:`figure`: a matplotlib figure as an embedded PNG with alt text in the report language, its
   numbers localised first (:func:`survey.report.figures.localize_figure`).
 
@@ -324,6 +324,23 @@ def _tint(colour: str, alpha: float) -> str:
     return to_hex([1 - alpha + alpha * c for c in to_rgb(colour)])
 
 
+def _scale_foot(ticks: Iterable[float], lo: float, hi: float, lang: str, *, after: int = 0,
+                absolute: bool = False) -> str:
+    """The scale under a bar table's bars: ``ticks`` written at their places (``absolute``: without
+    their sign, as the two sides of a diverging chart)."""
+    ticks = [float(x) for x in ticks]
+    if not ticks:
+        return ""
+    digits = 0 if all(x.is_integer() for x in ticks) else 1
+    # a number at an end of the scale is written inside it, not centred over the edge
+    edge = {lo: ' class="first"', hi: ' class="last"'}
+    spans = "".join(f'<span{edge.get(x, "")} style="left:{_percent(x, lo, hi)}">'
+                    f"{escape(format_number(abs(x) if absolute else x, lang, digits))}</span>" for x in ticks)
+    rest = f'<td colspan="{after}"></td>' if after else ""
+    return (f'<tfoot><tr><td></td><td class="bars" aria-hidden="true"><div class="scale">{spans}</div></td>'
+            f"{rest}</tr></tfoot>")
+
+
 def bar_table(values: pd.Series, lang: str, *, lo: float, hi: float, digits: int = 2,
               colours: Iterable[str] | None = None, bands: Iterable[tuple[str, float, float, str]] = (),
               marker: tuple[float, str] | None = None, ticks: Iterable[float] = (),
@@ -368,12 +385,7 @@ def bar_table(values: pd.Series, lang: str, *, lo: float, hi: float, digits: int
         more = f'<td class="txt">{escape(_cell(extra.iloc[i], lang, None))}</td>' if extra is not None else ""
         rows.append(f'<tr><th scope="row">{escape(label)}</th><td class="bars" aria-hidden="true">'
                     f'<div class="track"{track_bg}>{bar}{mark}</div></td><td class="num">{escape(text)}</td>{more}</tr>')
-    ticks = [float(x) for x in ticks]
-    tick_digits = 0 if all(x.is_integer() for x in ticks) else 1
-    tick_spans = "".join(f'<span style="left:{_percent(x, lo, hi)}">{escape(format_number(x, lang, tick_digits))}</span>'
-                         for x in ticks)
-    foot = (f'<tfoot><tr><td></td><td class="bars" aria-hidden="true"><div class="scale">{tick_spans}</div></td>'
-            f'<td colspan="{2 if extra is not None else 1}"></td></tr></tfoot>' if tick_spans else "")
+    foot = _scale_foot(ticks, lo, hi, lang, after=2 if extra is not None else 1)
     key = (f'<p class="survey-heat-key"><span class="mark-key"></span>{escape(marker[1])}</p>'
            if marked else "")
     cap = f"<caption>{inline(caption)}</caption>" if caption else ""
@@ -382,6 +394,69 @@ def bar_table(values: pd.Series, lang: str, *, lo: float, hi: float, digits: int
                     f'<div class="scale names"{track_bg}>{names}</div></th>'
                     f'<th scope="col" class="num">{escape(head[1])}</th>{extra_head}</tr></thead>'
                     f'<tbody>{"".join(rows)}</tbody>{foot}</table>{key}</div>')
+
+
+def stacked_bar_table(shares: pd.DataFrame, lang: str, *, colours: Iterable[str], offset: pd.Series | None = None,
+                      legend_title: str | None = None, head: str = "", unit: str = "%",
+                      caption: str | None = None, min_label: float = 7.0) -> Fragment:
+    """Each row of ``shares`` (percentages per column, in order, summing to 100) as one stacked bar
+    in an HTML table, the column names as the legend (coloured by ``colours``).
+
+    With ``offset`` (per row: the percentage drawn left of zero) the bars diverge from a line at
+    zero: a diverging Likert chart, disagreement left and agreement right (Robbins & Heiberger
+    2011, *Plotting Likert and other rating scales*), on a scale from -lim to lim, lim the widest
+    side plus five, rounded up to ten (at most 100), as :func:`survey.plots.likert_bars` draws it.
+    Without it the bars run from 0 to 100. A part of at least ``min_label`` per cent carries its
+    number (in black or white, whichever contrasts more) when the number fits in it as drawn (a
+    container query hides it in a part narrower than two digits, never cutting it to one);
+    every part's column name and share are in its tooltip. On a phone the label stands above its
+    bar, which takes the page's whole width. A row without any share (nobody answered) has no bar. Drawn in HTML, the row
+    labels (long statements) keep the page's type size on a phone, and the chart prints sharp.
+
+    >>> shares = pd.DataFrame({"no": [25.0], "maybe": [50.0], "yes": [25.0]}, index=["a"])
+    >>> html = stacked_bar_table(shares, "en", colours=["red", "grey", "blue"], offset=pd.Series([50.0], index=["a"])).html
+    >>> 'left:8.33%;width:20.83%' in html and "<b>50</b>" in html   # from -50, on a scale of -60..60
+    True
+    """
+    from matplotlib.colors import to_hex, to_rgba
+    from matplotlib.ticker import MaxNLocator
+
+    check_lang(lang)
+    colours = [to_hex(c) for c in colours]
+    vals = shares.to_numpy(dtype=float)
+    answered = ~pd.isna(vals).all(axis=1)
+    vals = pd.DataFrame(vals).fillna(0.0).to_numpy()
+    if offset is not None:
+        left = pd.Series(offset).fillna(0.0).to_numpy(dtype=float)
+        wide = max([*left[answered], *(vals.sum(axis=1) - left)[answered], 0.0])
+        hi = min(100.0, float(-(-(wide + 5) // 10) * 10))
+        lo, starts = -hi, -left
+        ticks = [x for x in MaxNLocator(nbins=4, symmetric=True).tick_values(lo, hi) if lo <= x <= hi]
+    else:
+        lo, hi, starts, ticks = 0.0, 100.0, [0.0] * len(vals), [0.0, 25.0, 50.0, 75.0, 100.0]
+    zero = f'<span class="zero" style="left:{_percent(0.0, lo, hi)}"></span>' if offset is not None else ""
+    names = [str(c) for c in shares.columns]
+    inks = [_ink_on(to_rgba(c)) for c in colours]
+    rows = []
+    for label, row, start, ok in zip(shares.index, vals, starts, answered):
+        parts, x = [], float(start)
+        for name, w, colour, ink in zip(names, row, colours, inks) if ok else ():
+            if w > 0:
+                number = f"<b>{escape(format_number(w, lang, 0))}</b>" if w >= min_label else ""
+                parts.append(f'<span class="seg" style="left:{_percent(x, lo, hi)};width:{(w / (hi - lo)) * 100:.2f}%;'
+                             f'background:{colour};color:{ink}" title="{escape(name)}: '
+                             f'{escape(format_number(w, lang, 1))}{escape(unit)}">{number}</span>')
+            x += w
+        rows.append(f'<tr><th scope="row">{escape(label)}</th><td class="bars"><div class="track">'
+                    f'{"".join(parts)}{zero}</div></td></tr>')
+    chips = "".join(f'<span><i style="background:{c}"></i>{escape(n)}</span>' for n, c in zip(names, colours))
+    title = f"<b>{escape(legend_title)}</b>" if legend_title else ""
+    legend = f'<p class="survey-bars-legend">{title}{chips}</p>'
+    cap = f"<caption>{inline(caption)}</caption>" if caption else ""
+    return Fragment(f'<div class="survey-table survey-bars survey-stacked"><table>{cap}<thead><tr>'
+                    f'<th scope="col">{escape(head)}</th><th scope="col" class="bars">{escape(unit)}</th></tr></thead>'
+                    f'<tbody>{"".join(rows)}</tbody>{_scale_foot(ticks, lo, hi, lang, absolute=True)}</table>'
+                    f"{legend}</div>")
 
 
 def _laid_out_inside(fig, renderer) -> bool:

@@ -20,8 +20,8 @@ from .._checks import check_choice, check_lang
 from ..errors import SurveyError
 from ._base import ReportBase
 from .catalog import t
-from .display import (Fragment, bullets, figure, header, heading, heat_table, methods, note, paragraph,
-                      summary, table)
+from .display import (Fragment, bullets, header, heading, heat_table, methods, note, paragraph,
+                      stacked_bar_table, summary, table)
 from .formatting import format_int, format_interval, format_number, format_percent, format_pvalue
 
 __all__ = ["ReliabilityReport", "describe_invariance", "describe_reliability", "invariance_caution", "usable"]
@@ -329,7 +329,7 @@ class ReliabilityReport(ReportBase):
 
     def item_analysis(self) -> Fragment:
         """Per construct: the item table (flags explained) and the answer distribution."""
-        from ..plots.reliability import likert_bars
+        from ..plots.reliability import likert_shares
 
         lang = self.lang
         out = Fragment("")
@@ -353,9 +353,16 @@ class ReliabilityReport(ReportBase):
             out += heading(t("reliability.items_title", lang, c=self.label(c)))
             out += table(tab, lang, caption=t("reliability.items_caption", lang),
                          align_left=[t("reliability.item", lang), t("reliability.statement", lang), t("reliability.note", lang)])
-            fig = likert_bars(self.head_df, list(it.index), instrument=self.inst, lang=lang,
-                              title=t("reliability.dist_title", lang, c=self.label(c)))
-            out += figure(fig, lang, t("reliability.dist_alt", lang, c=self.label(c)))
+            # long statements: a chart drawn in HTML keeps them readable on a phone
+            sh = likert_shares(self.head_df, list(it.index), instrument=self.inst, lang=lang, label_width=10**6)
+            shares = sh.percent.set_axis([str(sh.options[v]) for v in sh.percent.columns], axis=1)
+            shares.index = [sh.labels[i] for i in sh.percent.index]
+            out += stacked_bar_table(shares, lang, colours=sh.colours, offset=sh.left.set_axis(shares.index),
+                                     legend_title=t("reliability.dist_values", lang) if sh.legend_title else None,
+                                     head=t("reliability.item", lang),
+                                     caption=t("reliability.dist_title", lang, c=self.label(c)))
+            if c == next(iter(self.results)):  # how to read the chart, under the first one
+                out += paragraph(t("reliability.dist_note", lang), cls="survey-caption")
         return out
 
     def correlations(self) -> Fragment:
