@@ -248,6 +248,44 @@ def test_twfe_wild_with_absorbed_unit_effects_matches_dummies(panel):
     assert r.att / r.se == pytest.approx(0.614894, abs=1e-6)
 
 
+def test_wild_pvalue_at_any_null_equals_refitting_each_bootstrap_sample():
+    # The bootstrap p-value as a function of the null r (whose inversion is the interval) against
+    # the long way: for each draw build y* = X b~(r) + v_g e~_g(r) from the restricted fit, refit
+    # OLS, compute the CR1 t* = (b*_j - r) / se*_j and count |t*| >= |t(r)|.
+    from survey.impact._ols import _draws, _wild_pvalue
+
+    gen = np.random.default_rng(7)
+    G, per = 12, 6
+    codes = np.repeat(np.arange(G), per)
+    X = np.column_stack([np.ones(G * per), gen.normal(size=G * per), (codes < 6) * gen.integers(0, 2, G * per)])
+    y = X @ [1.0, 0.5, 0.3] + gen.normal(size=G * per) + gen.normal(size=G)[codes]
+    j, n = 2, len(y)
+    M = np.linalg.inv(X.T @ X)
+
+    def cr1_se(yy):
+        b = M @ X.T @ yy
+        e = yy - X @ b
+        scores = np.array([X[codes == g].T @ e[codes == g] for g in range(G)])
+        V = M @ scores.T @ scores @ M * G / (G - 1) * (n - 1) / (n - X.shape[1])
+        return b, np.sqrt(np.diag(V))
+
+    b, se = cr1_se(y)
+    p_of, draws = _wild_pvalue(y, X, M, codes, G, j, 499, 11, "webb", b[j], se[j])
+    V = _draws("webb", G, 499, 11)
+    others = [0, 1]
+    for r in (0.0, b[j] - 1.5 * se[j], b[j] + 0.7 * se[j], b[j] + 3 * se[j]):
+        y0 = y - r * X[:, j]
+        bo = np.linalg.lstsq(X[:, others], y0, rcond=None)[0]
+        fitted = X[:, others] @ bo + r * X[:, j]
+        e_r = y - fitted
+        t_obs = (b[j] - r) / se[j]
+        hits = 0
+        for v in V.T:
+            bs, ses = cr1_se(fitted + v[codes] * e_r)
+            hits += abs((bs[j] - r) / ses[j]) >= abs(t_obs)
+        assert p_of(r) == pytest.approx(hits / V.shape[1], abs=1e-12), r
+
+
 def test_wild_webb_seeded(panel):
     a = im.did(panel, "y", "treated", "post", cluster="unit", controls=["x"], se="wild", n_boot=199, seed=3)
     b = im.did(panel, "y", "treated", "post", cluster="unit", controls=["x"], se="wild", n_boot=199, seed=3)
