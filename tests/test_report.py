@@ -160,6 +160,21 @@ def test_bar_table_draws_each_value_on_its_scale_and_escapes_labels():
     assert report.bar_table(pd.Series([2.0], index=["a"]), "en", lo=1, hi=4, marker=(float("nan"), "x")).html.count("mark") == 0
 
 
+def test_bar_table_with_intervals_draws_dots_on_lines():
+    import pandas as pd
+
+    html = report.bar_table(pd.Series([70.0, 80.0, float("nan")], index=["2024-S1", "2024-S2", "2025-S1"]), "en",
+                            lo=60.0, hi=90.0, intervals=([65.0, float("nan"), 70.0], [75.0, 85.0, 95.0]),
+                            interval_key="Dot: IKM; line: 95% CI").html
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")[:-1]
+    # (65 - 60) / 30 = 16.67 %, 10 points wide = 33.33 %; the dot at (70 - 60) / 30
+    assert 'class="range" style="left:16.67%;width:33.33%"' in rows[0] and 'class="dot" style="left:33.33%' in rows[0]
+    # no lower end: no line, still the dot; an interval past the scale is cut at its end; no bars
+    assert 'class="range"' not in rows[1] and 'class="dot" style="left:66.67%' in rows[1]
+    assert 'class="range" style="left:33.33%;width:66.67%"' in rows[2] and 'class="dot"' not in rows[2]
+    assert 'class="fill"' not in html and "survey-ranges" in html and "Dot: IKM; line: 95% CI" in html
+
+
 def test_stacked_bar_table_diverges_from_zero_and_hides_no_share():
     import pandas as pd
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import matplotlib
+import numpy as np
 import pytest
 
 matplotlib.use("Agg")
@@ -59,6 +60,28 @@ def test_unsur_chart_shows_each_nrr_with_its_grade_and_the_ikm(skm_files):
     assert f"IKM {format_number(ikm, 'en', 2)}" in html and f"left:{(ikm - 1) / 3 * 100:.2f}%" in html
     # the 2017 grade edges of the NRR scale (2.5996, 3.064, 3.532) are the band edges
     assert "53.32%" in html and "68.80%" in html and "84.40%" in html
+
+
+def test_trend_chart_shows_each_waves_ikm_on_its_interval(skm_files):
+    from survey.report import format_number
+    from survey.report.skm import SKMReport
+
+    data, units = skm_files
+    rep = SKMReport.load(data, units, unit="KEL-01", n_boot=200, lang="id")
+    html = rep.trend_figure().html
+    s = rep.res_units.summary.loc["KEL-01"]
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")[:-1]
+    assert len(rows) == len(s) >= 2 and "<img" not in html
+    # the scale: the intervals with five points to spare, in steps of five
+    lo = max(25.0, 5 * np.floor((s["ci_low_unit"].min() - 5) / 5))
+    hi = min(100.0, 5 * np.ceil((s["ci_high_unit"].max() + 5) / 5))
+    for row, (wave, r) in zip(rows, s.iterrows()):
+        assert f">{rep.wl(wave)}<" in row and f">{format_number(r['ikm_unit'], 'id', 2)}<" in row
+        assert f'class="dot" style="left:{(r["ikm_unit"] - lo) / (hi - lo) * 100:.2f}%' in row
+        assert (f'class="range" style="left:{(r["ci_low_unit"] - lo) / (hi - lo) * 100:.2f}%;'
+                f'width:{(r["ci_high_unit"] - r["ci_low_unit"]) / (hi - lo) * 100:.2f}%') in row
+        assert f">{r['mutu']}<" in row
+    assert "interval kepercayaan 95%" in html
 
 
 def test_unit_with_two_respondents_is_not_reported(tmp_path, skm_files):

@@ -345,7 +345,8 @@ def bar_table(values: pd.Series, lang: str, *, lo: float, hi: float, digits: int
               colours: Iterable[str] | None = None, bands: Iterable[tuple[str, float, float, str]] = (),
               marker: tuple[float, str] | None = None, ticks: Iterable[float] = (),
               extra: pd.Series | None = None, head: tuple[str, str] = ("", ""),
-              caption: str | None = None) -> Fragment:
+              caption: str | None = None, intervals: tuple[Iterable[float], Iterable[float]] | None = None,
+              interval_key: str | None = None) -> Fragment:
     """``values`` as a bar chart drawn in an HTML table: a row per value, with its label (the
     index), a bar from ``lo`` to the value on a scale ending at ``hi``, and the number.
 
@@ -359,7 +360,9 @@ def bar_table(values: pd.Series, lang: str, *, lo: float, hi: float, digits: int
     at ``value`` (an overall mean), explained by ``text`` under the table. ``ticks`` are written
     under the bars. ``extra`` adds a text column (its name the header), e.g. each bar's grade;
     ``head`` names the label and number columns. A missing value has no bar and its number is
-    shown as missing.
+    shown as missing. With ``intervals`` (lower and upper ends, one per value) each value is a dot
+    on its interval's line instead of a bar (an estimate and its confidence interval, rows in time
+    order: a trend), explained by ``interval_key`` under the table.
 
     >>> frag = bar_table(pd.Series([3.05, 2.5], index=["U1", "U2"]), "id", lo=1, hi=4, ticks=[1, 4])
     >>> "3,05" in frag.html and "width:68.33%" in frag.html
@@ -377,10 +380,18 @@ def bar_table(values: pd.Series, lang: str, *, lo: float, hi: float, digits: int
     names = "".join(f'<span style="left:{_percent((a + b) / 2, lo, hi)}">{escape(n)}</span>'
                     for n, a, b, _ in bands)
     extra_head = f'<th scope="col">{escape(extra.name)}</th>' if extra is not None else ""
+    lows, highs = ((pd.Series(list(e), dtype=float).to_numpy() for e in intervals) if intervals is not None
+                   else ([float("nan")] * len(vals),) * 2)
     rows = []
     for i, (label, v) in enumerate(zip(values.index, vals)):
-        bar = (f'<span class="fill" style="width:{_percent(v, lo, hi)};background:{escape(fills[i])}"></span>'
-               if v == v else "")
+        if intervals is None:
+            bar = (f'<span class="fill" style="width:{_percent(v, lo, hi)};background:{escape(fills[i])}"></span>'
+                   if v == v else "")
+        else:
+            a, b = lows[i], highs[i]
+            bar = (f'<span class="range" style="left:{_percent(a, lo, hi)};width:{(min(b, hi) - max(a, lo)) / (hi - lo) * 100:.2f}%">'
+                   f"</span>" if a == a and b == b else "")
+            bar += f'<span class="dot" style="left:{_percent(v, lo, hi)};background:{escape(fills[i])}"></span>' if v == v else ""
         text = format_number(v, lang, digits) if v == v else MISSING
         more = f'<td class="txt">{escape(_cell(extra.iloc[i], lang, None))}</td>' if extra is not None else ""
         rows.append(f'<tr><th scope="row">{escape(label)}</th><td class="bars" aria-hidden="true">'
@@ -388,8 +399,11 @@ def bar_table(values: pd.Series, lang: str, *, lo: float, hi: float, digits: int
     foot = _scale_foot(ticks, lo, hi, lang, after=2 if extra is not None else 1)
     key = (f'<p class="survey-heat-key"><span class="mark-key"></span>{escape(marker[1])}</p>'
            if marked else "")
+    if intervals is not None and interval_key:
+        key += f'<p class="survey-heat-key"><span class="range-key" aria-hidden="true">—●—</span>{escape(interval_key)}</p>'
     cap = f"<caption>{inline(caption)}</caption>" if caption else ""
-    return Fragment(f'<div class="survey-table survey-bars"><table>{cap}<thead><tr>'
+    kind = "survey-table survey-bars" + (" survey-ranges" if intervals is not None else "")
+    return Fragment(f'<div class="{kind}"><table>{cap}<thead><tr>'
                     f'<th scope="col">{escape(head[0])}</th><th scope="col" class="bars">'
                     f'<div class="scale names"{track_bg}>{names}</div></th>'
                     f'<th scope="col" class="num">{escape(head[1])}</th>{extra_head}</tr></thead>'

@@ -400,8 +400,13 @@ class SKMReport(ReportBase):
                                                          align_left=[t("skm.wave", lang)])
 
     def trend_figure(self) -> Fragment:
-        """Unit report: IKM 25-100 per wave with its interval and the grade bands."""
-        from ..plots.skm import ikm_trend
+        """Unit report: the IKM unit (25-100) of each wave as a dot on its confidence interval's line,
+        over the grade bands, waves in time order, drawn as an HTML table
+        (:func:`~survey.report.display.bar_table`: readable on a phone, sharp in print)."""
+        from matplotlib.ticker import MaxNLocator
+
+        from ..plots.skm import GRADE_COLOURS
+        from ..skm import GRADE_TABLES
 
         if self.is_city or self.too_small:
             return Fragment("")
@@ -410,11 +415,25 @@ class SKMReport(ReportBase):
         s = s[s["n"] >= self.min_cell]
         if len(s) < 2:
             return Fragment("")
-        keep = self.res_units
-        fig = ikm_trend(keep, by="unit_id", wave_labels=self.wave_labels, lang=lang, title=t("skm.trend", lang))
-        alt = t("skm.trend_alt", lang, first=self.wl(s.index[0]), first_ikm=format_number(s["ikm_unit"].iloc[0], lang, 2),
-                last=self.wl(s.index[-1]), last_ikm=format_number(s["ikm_unit"].iloc[-1], lang, 2))
-        return figure(fig, lang, alt)
+        low, high = s["ci_low_unit"].fillna(s["ikm_unit"]), s["ci_high_unit"].fillna(s["ikm_unit"])
+        # the scale: the values and their intervals with five points to spare, in steps of five
+        lo = max(25.0, 5 * np.floor((float(low.min()) - 5) / 5))
+        hi = min(100.0, 5 * np.ceil((float(high.max()) + 5) / 5))
+        edges = [25.0, *GRADE_TABLES[str(self.regime)]["unit"], 100.0]
+        bands = []
+        for k, g in enumerate(("D", "C", "B", "A")):
+            a, b = max(edges[k], lo), min(edges[k + 1], hi)
+            if b - a >= 0.03 * (hi - lo):  # a sliver of a band gets no colour nor name
+                bands.append((g, a, b, GRADE_COLOURS[g]))
+        ticks = [x for x in MaxNLocator(nbins=4, steps=[1, 2, 5, 10]).tick_values(lo, hi) if lo <= x <= hi]
+        has_ci = bool(s["ci_low_unit"].notna().any())
+        key = t("skm.trend_key_ci" if has_ci else "skm.trend_key", lang, p=self._pct())
+        return bar_table(pd.Series(s["ikm_unit"].to_numpy(dtype=float), index=[self.wl(w) for w in s.index]), lang,
+                         lo=lo, hi=hi, digits=2, ticks=ticks, bands=bands,
+                         colours=[GRADE_COLOURS.get(g, "#cccccc") for g in s["mutu"]],
+                         intervals=(s["ci_low_unit"], s["ci_high_unit"]), interval_key=key,
+                         extra=pd.Series(list(s["mutu"]), name=t("skm.bars_grade", lang)),
+                         head=(t("skm.wave", lang), "IKM"), caption=t("skm.trend", lang))
 
     def priorities(self) -> Fragment:
         """Unit report: the three weakest unsur and the one that moved most."""
