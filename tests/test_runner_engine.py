@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -115,12 +116,17 @@ def test_cache_reuse_hidden_dependency_notebook_change_and_force(project):
 
 
 @pytest.mark.parametrize("fork", ["1", "0"], ids=["forked", "classic"])
-def test_each_report_gets_a_fresh_kernel(project, monkeypatch, fork):
+def test_each_report_gets_a_fresh_kernel(project, monkeypatch, fork, tmp_path):
     # Kernels are forked from a zygote that has done the imports (or, with SURVEY_KERNEL_FORK=0,
     # started as new processes): each report must still start clean (no module, builtin or
     # environment change from the report before it in the same worker), in the project folder, on
     # WIB time, with numpy's global generator seeded afresh.
     monkeypatch.setenv("SURVEY_KERNEL_FORK", fork)
+    # the workers' temporary files (kernel logs, read logs, the IPython and zygote folders) go here
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     plan = _plan(project, "name: f\nreports:\n  - notebook: fresh.ipynb\n    grid: {x: [1, 2, 3]}\n")
     run = run_plan(plan, out=project / "out", root=project, workers=1)
     assert [r.status for r in run.runs] == ["ok"] * 3
@@ -130,6 +136,8 @@ def test_each_report_gets_a_fresh_kernel(project, monkeypatch, fork):
     assert {r["tz"] for r in res} == {"WIB"} and {r["cwd"] for r in res} == {str(project)}
     assert {r["forked"] for r in res} == {fork == "1"}
     assert not _left_behind(project)
+    # and none is left behind once the run is over
+    assert sorted(p.name for p in temp.iterdir() if p.name.startswith("survey-")) == []
 
 
 def test_timeout_and_dying_kernel(project):

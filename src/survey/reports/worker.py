@@ -67,7 +67,12 @@ def die_with_parent() -> None:
 
 
 def _ipython_dir() -> str:
-    """An IPython folder whose startup file runs kernel_boot.py (one per process, made once)."""
+    """An IPython folder whose startup file runs kernel_boot.py, and whose configuration turns the
+    command history off (one per process, made once).
+
+    A report kernel's history is never read, and keeping it costs every cell a write to one
+    SQLite file that the worker's kernels share.
+    """
     d = _state.get("ipython_dir")
     if d and Path(d).is_dir():
         return d
@@ -76,8 +81,21 @@ def _ipython_dir() -> str:
     startup.mkdir(parents=True)
     boot = (resources.files("survey.reports") / "kernel_boot.py").read_text(encoding="utf-8")
     (startup / "00-survey-runner.py").write_text(boot, encoding="utf-8")
+    (startup.parent / "ipython_kernel_config.py").write_text("c.HistoryManager.enabled = False\n", encoding="utf-8")
     _state["ipython_dir"] = d
+    # removed when the process ends: by the local pool's worker when its loop ends (a process of
+    # multiprocessing leaves without running atexit), at interpreter exit elsewhere (a Dask worker)
+    import atexit
+
+    atexit.register(drop_ipython_dir)
     return d
+
+
+def drop_ipython_dir() -> None:
+    """Remove the IPython folder of this process's kernels (the next kernel made makes a new one)."""
+    d = _state.pop("ipython_dir", None)
+    if d:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def start_kernel(kernel_name: str, root: str, skip: list[str], pdeathsig: bool) -> dict[str, Any]:
@@ -475,3 +493,4 @@ def worker_main(conn, root: str, kernel: str, skip: list[str], close: tuple[int,
     finally:
         stop_kernel(_state.pop("next", None))
         stop_zygote()
+        drop_ipython_dir()
