@@ -528,21 +528,24 @@ def _png(fig, dpi: int) -> bytes:
         # painted up to an edge: something may be cut off there, so it is measured instead
         if len(rows) and rows[0] > 0 and cols[0] > 0 and rows[-1] < height - 1 and cols[-1] < width - 1:
             p = int(round(pad * dpi))
-            box = pixels[max(rows[0] - p, 0):rows[-1] + 1 + p, max(cols[0] - p, 0):cols[-1] + 1 + p]
+            box = (max(cols[0] - p, 0), max(rows[0] - p, 0), min(cols[-1] + 1 + p, width), min(rows[-1] + 1 + p, height))
     if box is None:
         tight = fig.get_tightbbox(renderer).padded(pad)
         w, h = fig.get_size_inches()
         if tight.x0 >= 0 and tight.y0 >= 0 and tight.x1 <= w and tight.y1 <= h:
             left, top = int(round(tight.x0 * dpi)), int(round((h - tight.y1) * dpi))
-            box = pixels[top:top + int(tight.height * dpi), left:left + int(tight.width * dpi)]
+            box = (left, top, min(left + int(tight.width * dpi), width), min(top + int(tight.height * dpi), height))
     out = io.BytesIO()
     if box is not None:
+        left, top, right, bottom = box
+        # cut out and converted by Pillow from the canvas's own buffer: no copy of the picture in numpy
+        image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1).crop(box)
         # opaque (drawn on an opaque background, or found so): an alpha channel would only make the
         # file bigger and slower to write
-        if (fig.patch.get_visible() and face[3] == 1.0) or (box[..., 3] == 255).all():
-            box = box[..., :3]
+        if (fig.patch.get_visible() and face[3] == 1.0) or (pixels[top:bottom, left:right, 3] == 255).all():
+            image = image.convert("RGB")
         # level 3 writes in two thirds of the time of the default 6, the file a few per cent larger
-        Image.fromarray(np.ascontiguousarray(box)).save(out, format="png", compress_level=3)
+        image.save(out, format="png", compress_level=3)
     else:
         # the drawing above laid the figure out; an engine left in place (tight_layout() leaves a
         # placeholder) would make savefig lay it out once more before drawing
