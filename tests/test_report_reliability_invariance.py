@@ -273,3 +273,15 @@ def test_multilevel_table_fits_the_reversed_answers_of_each_construct(reaction, 
             old[i] = (scale.min + scale.max) - old[i]
         old[items] = old[items].astype(float)
         pd.testing.assert_frame_equal(d, old)
+
+
+def test_multilevel_table_says_why_when_a_person_answered_twice_in_a_wave(reaction):
+    # the demo's employees took several trainings in one wave: the coefficients need one answer per
+    # person and wave, so the report says they are not computed and why, instead of leaving them out
+    raw = pd.read_csv(reaction)
+    twice = raw[raw.duplicated(["employee_id", "wave"], keep=False)]["employee_id"].nunique()
+    assert twice > 0
+    rep = ReliabilityReport.load(str(reaction), "training_reaction", lang="en", id="employee_id", wave="wave")
+    html = rep.multilevel_table().html
+    assert "Reliability of repeated measures" in html and "<table" not in html
+    assert f"{twice} persons answered more than once in one wave" in html

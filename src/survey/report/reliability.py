@@ -299,6 +299,12 @@ class ReliabilityReport(ReportBase):
         lang = self.lang
         rows, n_used = [], None
         who = self.df[[self.id_col, self.wave_col]]
+        twice = who[who.duplicated(keep=False)][self.id_col].nunique()
+        if twice:
+            # a person who answered twice in one wave (after two trainings) has no single answer for
+            # that wave; the coefficients need one, and choosing one would be the analyst's decision
+            return heading(t("reliability.multilevel_tab", lang)) + note(
+                t("reliability.ml_twice", lang, n=format_int(twice, lang)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for c in self.constructs:
