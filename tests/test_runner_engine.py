@@ -140,6 +140,35 @@ def test_each_report_gets_a_fresh_kernel(project, monkeypatch, fork, tmp_path):
     assert sorted(p.name for p in temp.iterdir() if p.name.startswith("survey-")) == []
 
 
+def test_a_kernel_that_dies_while_starting_is_replaced(project, monkeypatch, tmp_path):
+    # jupyter_client picks a kernel's ports by binding and releasing them; another process may take
+    # one first and the kernel dies before its first reply ("Address already in use", seen in a
+    # demo run). A kernel spec whose first start exits at once stands in for that: the report
+    # must still run, on a second kernel, and the first one's death is in the report's kernel log.
+    import survey.reports.runner as runner
+
+    spec = tmp_path / "jupyter" / "kernels" / "flaky"
+    spec.mkdir(parents=True)
+    script = tmp_path / "flaky.py"
+    script.write_text("import os, sys\n"
+                      "marker = os.environ['FLAKY_MARKER']\n"
+                      "if not os.path.exists(marker):\n"
+                      "    open(marker, 'w').close()\n"
+                      "    sys.exit(3)\n"
+                      "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', *sys.argv[1:]])\n")
+    (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, str(script), "-f", "{connection_file}"],
+                                                  "display_name": "flaky", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("FLAKY_MARKER", str(tmp_path / "started-once"))
+    monkeypatch.setattr(runner, "_kernel_name", lambda: "flaky")
+    plan = _plan(project, "name: k\nreports:\n  - notebook: square.ipynb\n    parameters: {x: 4}\n")
+    run = run_plan(plan, out=project / "out", root=project, workers=1)
+    assert [r.status for r in run.runs] == ["ok"], [r.error for r in run.runs]
+    assert run.runs[0].results["square"] == 16
+    assert "a kernel died while starting" in (project / "out" / "k" / "square" / "kernel.log").read_text()
+    assert not _left_behind(project)
+
+
 def test_timeout_and_dying_kernel(project):
     plan = _plan(project, "name: b\nreports:\n  - notebook: hang.ipynb\n    timeout: 8\n"
                           "  - notebook: die.ipynb\n  - notebook: square.ipynb\n")

@@ -319,14 +319,7 @@ def run_report(task: dict[str, Any]) -> dict[str, Any]:
     executed = work / "notebook.ipynb"
     with _stderr_to(work / "kernel.log"):
         try:
-            from jupyter_core.utils import run_sync
-
-            kc = kernel["km"].client()
-            kc.start_channels()
-            try:
-                run_sync(kc.wait_for_ready)(timeout=120)
-            finally:
-                kc.stop_channels()
+            kernel = _ready(kernel, task, work)
             timing["startup"] = time.perf_counter() - t_start
             t_exec = time.perf_counter()
             import papermill
@@ -388,6 +381,39 @@ def run_report(task: dict[str, Any]) -> dict[str, Any]:
         summary["files"] = {str(p.relative_to(work)): p.read_bytes() for p in work.rglob("*") if p.is_file()}
         shutil.rmtree(work, ignore_errors=True)
     return summary
+
+
+def _ready(kernel: dict[str, Any], task: dict[str, Any], work: Path, attempts: int = 3) -> dict[str, Any]:
+    """``kernel`` once it answers; a kernel that dies while starting is replaced, up to
+    ``attempts`` kernels in all.
+
+    jupyter_client chooses a kernel's TCP ports by binding and releasing them, and another process
+    can take one before the kernel binds it ("Address already in use"): the kernel dies before its
+    first reply (seen once in a 34-report run). Nothing of the report has run then, so a new kernel
+    starts; the dead one's log is kept in the report's kernel.log.
+    """
+    from jupyter_core.utils import run_sync
+
+    for attempt in range(1, attempts + 1):
+        kc = kernel["km"].client()
+        kc.start_channels()
+        try:
+            run_sync(kc.wait_for_ready)(timeout=120)
+            return kernel
+        except RuntimeError as err:
+            if "died" not in str(err) or attempt == attempts:
+                raise
+        finally:
+            kc.stop_channels()
+        try:
+            with open(work / "kernel.log", "a", encoding="utf-8") as fh:
+                fh.write(f"[a kernel died while starting; starting another]\n"
+                         f"{Path(kernel['log']).read_text(encoding='utf-8', errors='replace')}\n")
+        except OSError:
+            pass
+        stop_kernel(kernel)
+        kernel = start_kernel(task["kernel"], task["root"], task["skip"] + [str(work)], bool(task.get("reuse_kernel")))
+    return kernel
 
 
 def _read_results(out: Path) -> dict[str, Any]:
