@@ -152,7 +152,7 @@ def test_bar_table_draws_each_value_on_its_scale_and_escapes_labels():
     # the missing value: no bar, the number shown as missing
     assert html.count('class="fill"') == 3 and ">–<" in html
     # numbers and ticks in the report's language; the marker in every row, explained under the table
-    assert ">3,05<" in html and ">2,5<" in html and html.count('class="mark" style="left:61.33%"') == 4
+    assert ">3,05<" in html and ">2,5<" in html and html.count('class="mark m0" style="left:61.33%"') == 4
     assert "Garis: IKM 2,84" in html and ">Mutu<" in html
     # the bands as one gradient behind every bar, tinted (22% of #e74c3c on white: 0.78 * 255 + 0.22 *
     # (231, 76, 60) = (249.7, 215.6, 212.1)), with hard stops at their edges

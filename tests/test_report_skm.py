@@ -103,3 +103,4 @@ def test_unit_with_two_respondents_is_not_reported(tmp_path, skm_files):
     city = SKMReport.load(str(path), units, unit="all", ci="none", lang="en")
     ranking = city.ranking().html
     assert "KEL-02" not in ranking and "fewer than 5" in ranking
+

@@ -331,7 +331,8 @@ def _scale_foot(ticks: Iterable[float], lo: float, hi: float, lang: str, *, afte
     ticks = [float(x) for x in ticks]
     if not ticks:
         return ""
-    digits = 0 if all(x.is_integer() for x in ticks) else 1
+    # as few decimals as write every tick exactly (0, 0.5, 0.25), at most three
+    digits = next((d for d in range(4) if all(abs(round(x, d) - x) < 1e-9 for x in ticks)), 3)
     # a number at an end of the scale is written inside it, not centred over the edge
     edge = {lo: ' class="first"', hi: ' class="last"'}
     spans = "".join(f'<span{edge.get(x, "")} style="left:{_percent(x, lo, hi)}">'
@@ -343,7 +344,7 @@ def _scale_foot(ticks: Iterable[float], lo: float, hi: float, lang: str, *, afte
 
 def bar_table(values: pd.Series, lang: str, *, lo: float, hi: float, digits: int = 2,
               colours: Iterable[str] | None = None, bands: Iterable[tuple[str, float, float, str]] = (),
-              marker: tuple[float, str] | None = None, ticks: Iterable[float] = (),
+              marker: tuple[float, str] | list[tuple[float, str]] | None = None, ticks: Iterable[float] = (),
               extra: pd.Series | None = None, head: tuple[str, str] = ("", ""),
               caption: str | None = None, intervals: tuple[Iterable[float], Iterable[float]] | None = None,
               interval_key: str | None = None) -> Fragment:
@@ -357,7 +358,8 @@ def bar_table(values: pd.Series, lang: str, *, lo: float, hi: float, digits: int
     ``colours`` fills each bar (default grey). ``bands`` are ``(name, start, end, colour)``:
     ranges of the scale shaded behind every bar in a tint of their colour, their names written
     above the bars (grade bands). ``marker`` is ``(value, text)``: a dashed line through every bar
-    at ``value`` (an overall mean), explained by ``text`` under the table. ``ticks`` are written
+    at ``value`` (an overall mean, zero), explained by ``text`` under the table; a list of them
+    draws a second one solid red (a known true value). ``ticks`` are written
     under the bars. ``extra`` adds a text column (its name the header), e.g. each bar's grade;
     ``head`` names the label and number columns. A missing value has no bar and its number is
     shown as missing. With ``intervals`` (lower and upper ends, one per value) each value is a dot
@@ -375,8 +377,8 @@ def bar_table(values: pd.Series, lang: str, *, lo: float, hi: float, digits: int
     # the bands as hard stops of one gradient: each row's whole background, printed as it is shown
     stops = ", ".join(f"{_tint(c, 0.22)} {_percent(a, lo, hi)} {_percent(b, lo, hi)}" for _, a, b, c in bands)
     track_bg = f' style="background:linear-gradient(to right, {stops})"' if bands else ""
-    marked = marker is not None and marker[0] == marker[0]
-    mark = f'<span class="mark" style="left:{_percent(marker[0], lo, hi)}"></span>' if marked else ""
+    marks = [m for m in ([marker] if isinstance(marker, tuple) else list(marker or [])) if m[0] == m[0]]
+    mark = "".join(f'<span class="mark m{k}" style="left:{_percent(v, lo, hi)}"></span>' for k, (v, _) in enumerate(marks))
     names = "".join(f'<span style="left:{_percent((a + b) / 2, lo, hi)}">{escape(n)}</span>'
                     for n, a, b, _ in bands)
     extra_head = f'<th scope="col">{escape(extra.name)}</th>' if extra is not None else ""
@@ -397,12 +399,14 @@ def bar_table(values: pd.Series, lang: str, *, lo: float, hi: float, digits: int
         rows.append(f'<tr><th scope="row">{escape(label)}</th><td class="bars" aria-hidden="true">'
                     f'<div class="track"{track_bg}>{bar}{mark}</div></td><td class="num">{escape(text)}</td>{more}</tr>')
     foot = _scale_foot(ticks, lo, hi, lang, after=2 if extra is not None else 1)
-    key = (f'<p class="survey-heat-key"><span class="mark-key"></span>{escape(marker[1])}</p>'
-           if marked else "")
+    key = "".join(f'<p class="survey-heat-key"><span class="mark-key m{k}"></span>{escape(text)}</p>'
+                  for k, (_, text) in enumerate(marks))
     if intervals is not None and interval_key:
         key += f'<p class="survey-heat-key"><span class="range-key" aria-hidden="true">—●—</span>{escape(interval_key)}</p>'
     cap = f"<caption>{inline(caption)}</caption>" if caption else ""
     kind = "survey-table survey-bars" + (" survey-ranges" if intervals is not None else "")
+    # short labels (waves) are kept on one line; "2024-S1" would otherwise break at its hyphen
+    kind += " survey-short-labels" if max((len(str(x)) for x in values.index), default=0) <= 12 else ""
     return Fragment(f'<div class="{kind}"><table>{cap}<thead><tr>'
                     f'<th scope="col">{escape(head[0])}</th><th scope="col" class="bars">'
                     f'<div class="scale names"{track_bg}>{names}</div></th>'

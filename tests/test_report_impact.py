@@ -1,0 +1,32 @@
+"""The impact report's numbers as it draws them."""
+from __future__ import annotations
+
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+
+def test_impact_chart_shows_each_estimate_on_its_interval_with_zero_and_the_truth(demo_dir):
+    from survey.report import format_number
+    from survey.report.impact import ImpactReport
+
+    d = str(demo_dir)
+    rep = ImpactReport.load(f"{d}/employee_survey.csv", skm=f"{d}/skm.csv", instrument="employee_survey",
+                            outcome="managerial", program="kepemimpinan", records=f"{d}/training_records.csv",
+                            design="staggered", se="cr2", n_boot=199, seed=20171, truth=f"{d}/truth.json", lang="en")
+    html = rep.coef_figure().html
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")[:-1]
+    assert len(rows) == len(rep.estimates) >= 3 and "<img" not in html
+    ticks = [float(x.replace(",", "")) for x in re.findall(r'left:[0-9.]+%">([^<]+)</span>', html.split("<tfoot>")[1])]
+    lo, hi = ticks[0], ticks[-1]
+    assert lo < min(0.0, rep.estimates["ci_low"].min()) and hi > rep.estimates["ci_high"].max()
+    for row, (_, e) in zip(rows, rep.estimates.iterrows()):
+        assert f">{format_number(e['estimate'], 'en', 3)}<" in row
+        assert f'class="dot" style="left:{(e["estimate"] - lo) / (hi - lo) * 100:.2f}%' in row
+        assert f'class="range" style="left:{(e["ci_low"] - lo) / (hi - lo) * 100:.2f}%' in row
+        # zero dashed, the synthetic data's true effect in red, through every row
+        assert f'class="mark m0" style="left:{-lo / (hi - lo) * 100:.2f}%' in row
+        assert f'class="mark m1" style="left:{(rep.true_att - lo) / (hi - lo) * 100:.2f}%' in row
+    assert "the true effect in the synthetic data" in html
