@@ -84,6 +84,23 @@ def test_trend_chart_shows_each_waves_ikm_on_its_interval(skm_files):
     assert "interval kepercayaan 95%" in html
 
 
+def test_city_ranking_chart_orders_units_by_ikm_with_their_intervals(skm_files):
+    from survey import skm
+    from survey.report import format_number
+    from survey.report.skm import SKMReport
+
+    data, units = skm_files
+    rep = SKMReport.load(data, units, unit="all", n_boot=200, lang="en")
+    html = rep.ranking().html
+    chart = html[html.index("survey-ranges"):]
+    rows = chart.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")[:-1]
+    rk = skm.ranking(rep.res_units, wave=rep.last, min_n=rep.min_cell).sort_values("ikm_unit", ascending=False)
+    assert len(rows) == len(rk) > 5
+    for row, (u, r) in zip(rows, rk.iterrows()):
+        assert f"({u})</th>" in row and f">{format_number(r['ikm_unit'], 'en', 2)}<" in row and f">{r['mutu']}<" in row
+    assert html.count('class="range"') == rk["ci_low_unit"].notna().sum()
+
+
 def test_unit_with_two_respondents_is_not_reported(tmp_path, skm_files):
     import pandas as pd
 

@@ -401,22 +401,27 @@ class SKMReport(ReportBase):
 
     def trend_figure(self) -> Fragment:
         """Unit report: the IKM unit (25-100) of each wave as a dot on its confidence interval's line,
-        over the grade bands, waves in time order, drawn as an HTML table
-        (:func:`~survey.report.display.bar_table`: readable on a phone, sharp in print)."""
+        over the grade bands, waves in time order (:meth:`_ikm_chart`)."""
+        if self.is_city or self.too_small:
+            return Fragment("")
+        s = self.res_units.summary.droplevel("unit_id")
+        s = s[s["n"] >= self.min_cell]
+        if len(s) < 2:
+            return Fragment("")
+        return self._ikm_chart(s, [self.wl(w) for w in s.index], t("skm.wave", self.lang), t("skm.trend", self.lang))
+
+    def _ikm_chart(self, rows: pd.DataFrame, labels: list[str], head: str, caption: str) -> Fragment:
+        """IKM unit of ``rows`` (columns ikm_unit, ci_low_unit, ci_high_unit, mutu), one row each, as
+        dots on their confidence intervals' lines over the grade bands, drawn as an HTML table
+        (:func:`~survey.report.display.bar_table`: readable on a phone, sharp in print). The scale
+        runs over the values and their intervals with five points to spare, in steps of five."""
         from matplotlib.ticker import MaxNLocator
 
         from ..plots.skm import GRADE_COLOURS
         from ..skm import GRADE_TABLES
 
-        if self.is_city or self.too_small:
-            return Fragment("")
         lang = self.lang
-        s = self.res_units.summary.droplevel("unit_id")
-        s = s[s["n"] >= self.min_cell]
-        if len(s) < 2:
-            return Fragment("")
-        low, high = s["ci_low_unit"].fillna(s["ikm_unit"]), s["ci_high_unit"].fillna(s["ikm_unit"])
-        # the scale: the values and their intervals with five points to spare, in steps of five
+        low, high = rows["ci_low_unit"].fillna(rows["ikm_unit"]), rows["ci_high_unit"].fillna(rows["ikm_unit"])
         lo = max(25.0, 5 * np.floor((float(low.min()) - 5) / 5))
         hi = min(100.0, 5 * np.ceil((float(high.max()) + 5) / 5))
         edges = [25.0, *GRADE_TABLES[str(self.regime)]["unit"], 100.0]
@@ -426,14 +431,14 @@ class SKMReport(ReportBase):
             if b - a >= 0.03 * (hi - lo):  # a sliver of a band gets no colour nor name
                 bands.append((g, a, b, GRADE_COLOURS[g]))
         ticks = [x for x in MaxNLocator(nbins=4, steps=[1, 2, 5, 10]).tick_values(lo, hi) if lo <= x <= hi]
-        has_ci = bool(s["ci_low_unit"].notna().any())
+        has_ci = bool(rows["ci_low_unit"].notna().any())
         key = t("skm.trend_key_ci" if has_ci else "skm.trend_key", lang, p=self._pct())
-        return bar_table(pd.Series(s["ikm_unit"].to_numpy(dtype=float), index=[self.wl(w) for w in s.index]), lang,
+        return bar_table(pd.Series(rows["ikm_unit"].to_numpy(dtype=float), index=labels), lang,
                          lo=lo, hi=hi, digits=2, ticks=ticks, bands=bands,
-                         colours=[GRADE_COLOURS.get(g, "#cccccc") for g in s["mutu"]],
-                         intervals=(s["ci_low_unit"], s["ci_high_unit"]), interval_key=key,
-                         extra=pd.Series(list(s["mutu"]), name=t("skm.bars_grade", lang)),
-                         head=(t("skm.wave", lang), "IKM"), caption=t("skm.trend", lang))
+                         colours=[GRADE_COLOURS.get(g, "#cccccc") for g in rows["mutu"]],
+                         intervals=(rows["ci_low_unit"], rows["ci_high_unit"]), interval_key=key,
+                         extra=pd.Series(list(rows["mutu"]), name=t("skm.bars_grade", lang)),
+                         head=(head, "IKM"), caption=caption)
 
     def priorities(self) -> Fragment:
         """Unit report: the three weakest unsur and the one that moved most."""
@@ -452,7 +457,6 @@ class SKMReport(ReportBase):
     def ranking(self) -> Fragment:
         """City report: units ranked by IKM (units under ``min_cell`` left out and counted)."""
         from .. import skm
-        from ..plots.skm import ranking_bars
 
         if not self.is_city:
             return Fragment("")
@@ -482,9 +486,9 @@ class SKMReport(ReportBase):
         if n_hidden:
             out += note(t("skm.suppressed", lang, k=n_hidden, m=self.min_cell))
         if len(rk):
-            names = {u: self.unit_name(u) for u in rk.index}
-            fig = ranking_bars(rk, regime=self.regime, lang=lang, labels=names, title=t("skm.rank", lang, wave=self.wl(self.last)))
-            out += figure(fig, lang, t("skm.rank_alt", lang, wave=self.wl(self.last)))
+            chart = rk.sort_values("ikm_unit", ascending=False)
+            out += self._ikm_chart(chart, [self.unit_name(u) for u in chart.index], t("skm.unit", lang),
+                                   t("skm.rank", lang, wave=self.wl(self.last)))
         return out
 
     def kecamatan_heat(self) -> Fragment:
