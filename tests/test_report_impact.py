@@ -1,4 +1,4 @@
-"""The impact report's numbers as it draws them."""
+"""The impact and training reports' estimates as they draw them."""
 from __future__ import annotations
 
 import re
@@ -30,3 +30,28 @@ def test_impact_chart_shows_each_estimate_on_its_interval_with_zero_and_the_trut
         assert f'class="mark m0" style="left:{-lo / (hi - lo) * 100:.2f}%' in row
         assert f'class="mark m1" style="left:{(rep.true_att - lo) / (hi - lo) * 100:.2f}%' in row
     assert "the true effect in the synthetic data" in html
+
+
+def test_training_gain_chart_shows_each_sessions_gain_on_its_interval(demo_dir):
+    import pandas as pd
+
+    from survey import impact
+    from survey.report import format_number
+    from survey.report.training import TrainingReport
+
+    d = str(demo_dir)
+    rep = TrainingReport.load(f"{d}/training_reaction.csv", learning=f"{d}/learning_tests.csv",
+                              transfer=f"{d}/training_transfer.csv", program="kepemimpinan", lang="en")
+    html = rep.learning().html
+    chart = html[html.index("survey-ranges"):]
+    rows = chart.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")[:-1]
+    sessions = [(sid, g[["pre_score", "post_score"]].dropna()) for sid, g in rep.tests.groupby("session_id")]
+    sessions = [(sid, ok) for sid, ok in sessions if len(ok) >= 5 and (ok["post_score"] - ok["pre_score"]).std() > 0]
+    assert len(rows) == len(sessions) >= 2
+    for row, (sid, ok) in zip(rows, sessions):
+        r = impact.prepost(ok, "pre_score", "post_score")
+        # the paired mean gain, by hand, and the chart's number
+        assert r.mean_diff == pd.Series(ok["post_score"] - ok["pre_score"]).mean()
+        assert f">{sid}</th>" in row and f">{format_number(r.mean_diff, 'en', 2)}<" in row
+        assert 'class="range"' in row and 'class="mark m0"' in row
+    assert "zero, no gain" in html

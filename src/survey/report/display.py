@@ -8,8 +8,9 @@ Notebooks display what these functions return, never hand-built HTML or Markdown
   is the only markup a text may carry;
 - :func:`table`: a DataFrame as an escaped HTML table, numbers formatted for the language, small
   groups suppressed when a count column is named;
-- :func:`heat_table`, :func:`bar_table`, :func:`stacked_bar_table`: a heat map, a bar chart and a
-  (diverging) stacked bar chart drawn as HTML tables (sharp in print, readable on a phone);
+- :func:`heat_table`, :func:`bar_table`, :func:`estimate_table`, :func:`stacked_bar_table`: a heat
+  map, a bar chart, estimates with their intervals and a (diverging) stacked bar chart drawn as
+  HTML tables (sharp in print, readable on a phone);
 - :func:`figure`: a matplotlib figure as an embedded PNG with alt text in the report language, its
   numbers localised first (:func:`survey.report.figures.localize_figure`).
 
@@ -405,13 +406,38 @@ def bar_table(values: pd.Series, lang: str, *, lo: float, hi: float, digits: int
         key += f'<p class="survey-heat-key"><span class="range-key" aria-hidden="true">—●—</span>{escape(interval_key)}</p>'
     cap = f"<caption>{inline(caption)}</caption>" if caption else ""
     kind = "survey-table survey-bars" + (" survey-ranges" if intervals is not None else "")
-    # short labels (waves) are kept on one line; "2024-S1" would otherwise break at its hyphen
-    kind += " survey-short-labels" if max((len(str(x)) for x in values.index), default=0) <= 12 else ""
+    # short labels (waves, session codes) are kept on one line; "2024-S1" would otherwise break at its hyphen
+    kind += " survey-short-labels" if max((len(str(x)) for x in values.index), default=0) <= 16 else ""
     return Fragment(f'<div class="{kind}"><table>{cap}<thead><tr>'
                     f'<th scope="col">{escape(head[0])}</th><th scope="col" class="bars">'
                     f'<div class="scale names"{track_bg}>{names}</div></th>'
                     f'<th scope="col" class="num">{escape(head[1])}</th>{extra_head}</tr></thead>'
                     f'<tbody>{"".join(rows)}</tbody>{foot}</table>{key}</div>')
+
+
+def estimate_table(values: pd.Series, low: Iterable[float], high: Iterable[float], lang: str, *,
+                   marker: list[tuple[float, str]] | None = None, interval_key: str | None = None,
+                   digits: int = 3, head: tuple[str, str] = ("", ""), caption: str | None = None) -> Fragment:
+    """Estimates (``values``, labelled by their index) as dots on their intervals' lines: a
+    dot-and-whisker chart drawn as an HTML table (:func:`bar_table` with intervals), on a scale
+    from matplotlib's ``MaxNLocator`` that holds every interval, zero and the ``marker`` lines
+    (``(value, text)``: zero dashed, a second one solid red), with a margin of 5 %.
+
+    >>> html = estimate_table(pd.Series([0.3], index=["a"]), [0.1], [0.5], "en", marker=[(0.0, "zero")]).html
+    >>> 'class="dot" style="left:60.00%' in html and "zero" in html   # 0.3 on a scale of -0.15 to 0.6
+    True
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    vals = values.to_numpy(dtype=float)
+    lows, highs = pd.Series(list(low), dtype=float), pd.Series(list(high), dtype=float)
+    ends = [*lows.fillna(pd.Series(vals)), *highs.fillna(pd.Series(vals)), *(v for v, _ in marker or [])]
+    ends = [e for e in ends if e == e] or [0.0, 1.0]
+    span = max(ends) - min(ends) or 1.0
+    ticks = MaxNLocator(nbins=4).tick_values(min(ends) - 0.05 * span, max(ends) + 0.05 * span)
+    return bar_table(values, lang, lo=float(ticks[0]), hi=float(ticks[-1]), digits=digits, ticks=ticks,
+                     colours=["#4c72b0"] * len(vals), intervals=(lows, highs), marker=marker,
+                     interval_key=interval_key, head=head, caption=caption)
 
 
 def stacked_bar_table(shares: pd.DataFrame, lang: str, *, colours: Iterable[str], offset: pd.Series | None = None,

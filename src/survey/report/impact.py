@@ -21,7 +21,7 @@ from .._checks import check_choice, check_lang
 from ..errors import SurveyError
 from ._base import ReportBase
 from .catalog import has, t
-from .display import Fragment, bar_table, figure, header, heading, methods, note, paragraph, summary, table
+from .display import Fragment, estimate_table, figure, header, heading, methods, note, paragraph, summary, table
 from .formatting import format_int, format_p, format_interval, format_number, format_percent, format_pvalue
 
 __all__ = ["ImpactReport", "describe_impact", "pretrend_verdict", "program_name", "IKM_POINTS"]
@@ -264,27 +264,19 @@ class ImpactReport(ReportBase):
     def coef_figure(self) -> Fragment:
         """The estimators side by side: each estimate as a dot on its interval's line, with zero (and,
         on synthetic data, the true effect) marked, drawn as an HTML table
-        (:func:`~survey.report.display.bar_table`: the methods' names stay readable on a phone)."""
-        from matplotlib.ticker import MaxNLocator
-
+        (:func:`~survey.report.display.estimate_table`: the methods' names stay readable on a phone)."""
         lang = self.lang
         if not len(self.estimates):
             return Fragment("")
         est = self.estimates
-        low, high = est["ci_low"].fillna(est["estimate"]), est["ci_high"].fillna(est["estimate"])
-        ends = [float(low.min()), float(high.max()), 0.0] + ([self.true_att] if self.true_att is not None else [])
-        span = max(ends) - min(ends) or 1.0
-        ticks = MaxNLocator(nbins=4).tick_values(min(ends) - 0.05 * span, max(ends) + 0.05 * span)
-        lo, hi = float(ticks[0]), float(ticks[-1])
         marks = [(0.0, t("impact.coef_zero", lang))]
         if self.true_att is not None:
             marks.append((float(self.true_att), t("impact.coef_truth", lang, v=format_number(self.true_att, lang, 2))))
         values = pd.Series(est["estimate"].to_numpy(dtype=float), index=[t(f"impact.{k}", lang) for k in est.index])
-        return bar_table(values, lang, lo=lo, hi=hi, digits=3, ticks=ticks, colours=["#4c72b0"] * len(est),
-                         intervals=(est["ci_low"], est["ci_high"]), marker=marks,
-                         interval_key=t("impact.coef_key", lang, conf=self._conf(), y=self.outcome_label),
-                         head=(t("impact.estimator", lang), t("impact.estimate", lang)),
-                         caption=t("impact.coef_title", lang, conf=self._conf()))
+        return estimate_table(values, est["ci_low"], est["ci_high"], lang, marker=marks,
+                              interval_key=t("impact.coef_key", lang, conf=self._conf(), y=self.outcome_label),
+                              head=(t("impact.estimator", lang), t("impact.estimate", lang)),
+                              caption=t("impact.coef_title", lang, conf=self._conf()))
 
     def event_study(self) -> Fragment:
         """Effects by period relative to the start, TWFE and Callaway-Sant'Anna, and the pre-trend verdict."""

@@ -19,7 +19,7 @@ from .._checks import check_lang
 from ..errors import DataError, SurveyError
 from ._base import ReportBase
 from .catalog import t
-from .display import Fragment, figure, header, heading, methods, paragraph, summary, table
+from .display import Fragment, estimate_table, figure, header, heading, methods, paragraph, summary, table
 from .formatting import format_int, format_p, format_number, format_percent, format_pvalue
 from .impact import program_name
 
@@ -197,7 +197,7 @@ class TrainingReport(ReportBase):
     def learning(self) -> Fragment:
         """Level 2: pre and post test, gain with its interval, per session."""
         from .. import impact
-        from ..plots.impact import coef_plot, prepost_plot
+        from ..plots.impact import prepost_plot
 
         lang = self.lang
         if self.pp is None:
@@ -219,9 +219,14 @@ class TrainingReport(ReportBase):
                 r = impact.prepost(ok, "pre_score", "post_score")
                 sess.append({"term": sid, "coef": r.mean_diff, "ci_low": r.ci_low, "ci_high": r.ci_high})
         if sess:
-            fig = coef_plot(pd.DataFrame(sess).set_index("term"), title=t("training.gain_session", lang),
-                            xlabel=t("training.gain", lang), lang=lang)
-            out += figure(fig, lang, t("training.gain_session_alt", lang))
+            # a dot on its interval's line per session, drawn as an HTML table (readable on a phone)
+            sd = pd.DataFrame(sess)
+            out += estimate_table(pd.Series(sd["coef"].to_numpy(dtype=float), index=[str(x) for x in sd["term"]]),
+                                  sd["ci_low"], sd["ci_high"], lang, digits=2,
+                                  marker=[(0.0, t("training.gain_zero", lang))],
+                                  interval_key=t("training.gain_key", lang, conf=self._conf()),
+                                  head=(t("training.session", lang), t("training.gain", lang)),
+                                  caption=t("training.gain_session", lang))
         return out
 
     def transfer(self) -> Fragment:
