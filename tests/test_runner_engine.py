@@ -76,9 +76,10 @@ def project(tmp_path):
         p.kill()
 
 
-def _cli(root: Path, *args: str) -> subprocess.Popen:
+def _cli(root: Path, *args: str, tmp: Path | None = None) -> subprocess.Popen:
+    env = {**os.environ, "SURVEY_PROJECT_ROOT": ""} | ({"TMPDIR": str(tmp)} if tmp else {})
     return subprocess.Popen([sys.executable, "-m", "survey.cli", "run", *args], cwd=root, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "SURVEY_PROJECT_ROOT": ""})
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
 
 def test_cache_reuse_hidden_dependency_notebook_change_and_force(project):
@@ -193,12 +194,14 @@ def test_timeout_and_dying_kernel(project):
     assert not _left_behind(project)
 
 
-def test_sigint_then_resume(project):
+def test_sigint_then_resume(project, tmp_path):
     plan = _plan(project, "name: s\nreports:\n  - notebook: square.ipynb\n"
                           "  - notebook: sleepy.ipynb\n    parameters: {x: 120}\n"
                           "  - notebook: sleepy.ipynb\n    name: later\n    parameters: {x: 120}\n")
     out = project / "out"
-    proc = _cli(project, str(plan), "--out", str(out), "--workers", "1")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    proc = _cli(project, str(plan), "--out", str(out), "--workers", "1", tmp=temp)
     try:
         _wait(lambda: (out / "s" / "square" / "run.json").exists(), 120, "the first report")
         _wait(lambda: _kernels(proc.pid), 30, "a kernel")
@@ -213,6 +216,8 @@ def test_sigint_then_resume(project):
     assert "berhasil" in index and "terputus" in index and "tidak dijalankan" in index
     assert "Traceback" not in stderr
     _wait(lambda: not _left_behind(project), 10, "workers and kernels to end")
+    # the worker killed in the middle of a report left no temporary file behind
+    assert sorted(p.name for p in temp.iterdir()) == []
     # resume: the finished report is reused, the others run (now quickly)
     plan.write_text(plan.read_text().replace("{x: 120}", "{x: 1}"))
     run = run_plan(plan, out=out, root=project, workers=2)

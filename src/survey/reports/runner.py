@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as mp_wait
@@ -431,13 +432,13 @@ def _failure_page(work: Path, task: dict, status: str, error: str, detail: str |
 
 # ---- local pool -------------------------------------------------------------------------------
 class _Worker:
-    def __init__(self, ctx, root: Path, kernel: str, skip: list[str], zygote=None):
+    def __init__(self, ctx, root: Path, kernel: str, skip: list[str], zygote=None, tmp: str | None = None):
         from .worker import worker_main
 
         self.conn, child = ctx.Pipe()
         close = tuple(_HELD) + ((zygote.proc.stdin.fileno(),) if zygote is not None else ())
         address = zygote.address if zygote is not None else None
-        self.proc = ctx.Process(target=worker_main, args=(child, str(root), kernel, skip, close, address),
+        self.proc = ctx.Process(target=worker_main, args=(child, str(root), kernel, skip, close, address, tmp),
                                 daemon=True)
         self.proc.start()
         child.close()
@@ -463,9 +464,13 @@ def _run_local(todo: list[dict], n: int, root: Path, kernel: str, skip: list[str
     for t in todo:
         t["reuse_kernel"] = True
     pending = list(todo)
+    # the workers' and kernels' temporary files (kernel logs, IPython folders, whatever a notebook
+    # writes with tempfile) go into one folder of this run, removed when the run ends, even when a
+    # worker busy with a report is killed by Ctrl-C or a time limit and cannot clean up after itself
+    tmp = tempfile.mkdtemp(prefix="survey-run-")
     # one kernel zygote for the whole pool: the imports every report makes are paid once per run
     zygote = start_zygote(_kernel_argv(kernel) or _DEFAULT_KERNEL_ARGV, str(root))
-    pool = [_Worker(ctx, root, kernel, skip, zygote) for _ in range(min(n, len(todo)))]
+    pool = [_Worker(ctx, root, kernel, skip, zygote, tmp) for _ in range(min(n, len(todo)))]
     try:
         while pending or any(w.task for w in pool):
             for w in pool:
@@ -500,7 +505,7 @@ def _run_local(todo: list[dict], n: int, root: Path, kernel: str, skip: list[str
                 if dead or late:
                     code = w.proc.exitcode
                     w.end()
-                    pool[k] = _Worker(ctx, root, kernel, skip, zygote)
+                    pool[k] = _Worker(ctx, root, kernel, skip, zygote, tmp)
                     if late:
                         finish(task, None, STATUS_TIMEOUT, f"stopped after the time limit of {task['timeout']:g} s")
                     else:
@@ -519,6 +524,7 @@ def _run_local(todo: list[dict], n: int, root: Path, kernel: str, skip: list[str
             w.end()
         if zygote is not None:
             zygote.close()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ---- Dask -------------------------------------------------------------------------------------

@@ -476,11 +476,15 @@ def warm_up(root: str | None = None, kernel: str | None = None, zygote_address: 
 
 
 def worker_main(conn, root: str, kernel: str, skip: list[str], close: tuple[int, ...] = (),
-                zygote_address: str | None = None) -> None:
+                zygote_address: str | None = None, tmp: str | None = None) -> None:
     """A local pool worker: reports arrive on ``conn`` one at a time; results go back on it.
     ``close``: descriptors inherited from the runner that this process must not keep (the folder
-    lock); ``zygote_address``: the runner's kernel zygote (None: kernels start as new processes)."""
+    lock); ``zygote_address``: the runner's kernel zygote (None: kernels start as new processes);
+    ``tmp``: the run's temporary folder, for this process and the kernels it starts."""
     _state["zygote_address"] = zygote_address
+    if tmp:
+        os.environ["TMPDIR"] = tmp
+        tempfile.tempdir = tmp
     for fd in close:
         try:
             os.close(fd)

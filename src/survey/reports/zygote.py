@@ -346,6 +346,9 @@ def _kernel_child(request: dict[str, Any], zygote_pid: int) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         time.tzset()
+        import tempfile
+
+        tempfile.tempdir = None  # found again from the report's TMPDIR, not the zygote's
         if "numpy" in sys.modules:  # as a new process would: numpy's global generator seeded afresh
             sys.modules["numpy"].random.seed()
         sys.argv = [_LAUNCHER, *request["argv"]]
