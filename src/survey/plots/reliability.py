@@ -19,13 +19,14 @@ from ..errors import DataError
 from ._figure import laid_out, subplots
 from ._heatmap import heatmap
 
-__all__ = ["likert_bars", "likert_shares", "LikertShares", "correlation_heatmap", "item_labels"]
+__all__ = ["likert_bars", "likert_shares", "LikertShares", "correlation_heatmap", "lower_correlations", "item_labels"]
 
 
-def item_labels(instrument, items: Sequence[str], lang: str | None = None, width: int = 45,
+def item_labels(instrument, items: Sequence[str], lang: str | None = None, width: int | None = 45,
                 mark_reverse: bool = True) -> dict[str, str]:
-    """``{item: "NAME  label"}`` wrapped to ``width`` characters; reverse-keyed items get "(R)".
-    ``lang`` is ``"id"`` or ``"en"``; ``None`` takes the instrument's default language."""
+    """``{item: "NAME  label"}`` wrapped to ``width`` characters (``None``: not wrapped, for HTML);
+    reverse-keyed items get "(R)". ``lang`` is ``"id"`` or ``"en"``; ``None`` takes the
+    instrument's default language."""
     if lang is not None:
         check_lang(lang)
     out = {}
@@ -33,7 +34,8 @@ def item_labels(instrument, items: Sequence[str], lang: str | None = None, width
         it = instrument.item(name)
         text = instrument.label(name, lang)
         tag = " (R)" if mark_reverse and it.reverse else ""
-        out[name] = textwrap.fill(f"{name}{tag}  {text}", width=width, max_lines=3, placeholder=" ...")
+        label = f"{name}{tag}  {text}"
+        out[name] = textwrap.fill(label, width=width, max_lines=3, placeholder=" ...") if width else label
     return out
 
 
@@ -59,7 +61,7 @@ class LikertShares:
 
 def likert_shares(data: pd.DataFrame, items: Sequence[str] | None = None, options: Mapping[int, str] | None = None,
                   labels: Mapping[str, str] | None = None, instrument=None, lang: str | None = None,
-                  label_width: int = 45) -> LikertShares:
+                  label_width: int | None = 45) -> LikertShares:
     """The numbers of :func:`likert_bars` (answer shares per item, their left part, the options'
     labels and colours), for a chart drawn elsewhere (the reports draw it as an HTML table).
 
@@ -164,6 +166,20 @@ def likert_bars(
     return laid_out(fig)
 
 
+def lower_correlations(data: pd.DataFrame, items: Sequence[str], method: str = "pearson") -> pd.DataFrame:
+    """The inter-item correlations below the diagonal (pairwise-complete, ``method`` as in
+    ``DataFrame.corr``): rows from the second item, columns to the last but one, NaN above the
+    diagonal (the diagonal, all 1, carries no information).
+
+    >>> lower_correlations(pd.DataFrame({"a": [1, 2, 3], "b": [1, 3, 2], "c": [3, 2, 1]}), ["a", "b", "c"]).round(2)
+         a    b
+    b  0.5  NaN
+    c -1.0 -0.5
+    """
+    r = data[list(items)].astype("Float64").astype(float).corr(method=method)
+    return r.where(np.tril(np.ones(r.shape, dtype=bool), k=-1)).iloc[1:, :-1]
+
+
 def correlation_heatmap(
     data: pd.DataFrame,
     items: Sequence[str] | None = None,
@@ -176,11 +192,9 @@ def correlation_heatmap(
     ``DataFrame.corr``), annotated with two decimals. ``labels`` rename the axes; ``groups``
     (item -> construct) draws a line between constructs."""
     items = list(items if items is not None else data.columns)
-    r = data[items].astype("Float64").astype(float).corr(method=method)
+    r = lower_correlations(data, items, method)
     if labels:
         r = r.rename(index=labels, columns=labels)
-    # the diagonal (all 1) carries no information: drop the first row and the last column
-    r = r.iloc[1:, :-1]
     mask = np.triu(np.ones_like(r, dtype=bool), k=1)
     size = max(4.0, 0.45 * len(items) + 2.5)
     fig, ax = subplots(figsize=(size + 1, size))

@@ -19,7 +19,7 @@ from ..errors import DataError
 from ..skm import GRADE_TABLES, IKMResult, grade
 from ._figure import laid_out, subplots
 
-__all__ = ["unsur_bars", "ikm_trend", "heat_table", "ranking_bars", "GRADE_COLOURS"]
+__all__ = ["unsur_bars", "ikm_trend", "heat_table", "ranking_bars", "grade_bounds", "GRADE_COLOURS"]
 
 GRADE_COLOURS = {"D": "#e74c3c", "C": "#f39c12", "B": "#9ccc65", "A": "#2e7d32"}
 _TXT = {
@@ -32,7 +32,13 @@ _TXT = {
 }
 
 
-def _bounds(regime: str, scale: str) -> list[tuple[str, float, float]]:
+def grade_bounds(regime: str, scale: str) -> list[tuple[str, float, float]]:
+    """``(grade, start, end)`` of the grades D, C, B, A of ``regime`` on ``scale`` ("ikm", 1-4, or
+    "unit", 25-100).
+
+    >>> grade_bounds("2017", "ikm")[0]
+    ('D', 1.0, 2.5996)
+    """
     t = GRADE_TABLES[str(regime)]
     lo, hi = (1.0, 4.0) if scale == "ikm" else (25.0, 100.0)
     edges = [lo, *t[scale], hi]
@@ -41,7 +47,7 @@ def _bounds(regime: str, scale: str) -> list[tuple[str, float, float]]:
 
 def _bands(ax, regime: str, scale: str, axis: str = "y", alpha: float = 0.12) -> None:
     """Shade the grade bands; call :func:`_band_labels` after the axis limits are final."""
-    for g, a, b in _bounds(regime, scale):
+    for g, a, b in grade_bounds(regime, scale):
         span = ax.axhspan if axis == "y" else ax.axvspan
         span(a, b, color=GRADE_COLOURS[g], alpha=alpha, lw=0, zorder=0)
 
@@ -49,7 +55,7 @@ def _bands(ax, regime: str, scale: str, axis: str = "y", alpha: float = 0.12) ->
 def _band_labels(ax, regime: str, scale: str, axis: str = "y") -> None:
     """Grade letters beside the visible part of each band (bands outside the view get none)."""
     lo, hi = sorted(ax.get_ylim() if axis == "y" else ax.get_xlim())
-    for g, a, b in _bounds(regime, scale):
+    for g, a, b in grade_bounds(regime, scale):
         a, b = max(a, lo), min(b, hi)
         if b - a < (hi - lo) * 0.03:
             continue

@@ -420,8 +420,8 @@ def estimate_table(values: pd.Series, low: Iterable[float], high: Iterable[float
                    digits: int = 3, head: tuple[str, str] = ("", ""), caption: str | None = None) -> Fragment:
     """Estimates (``values``, labelled by their index) as dots on their intervals' lines: a
     dot-and-whisker chart drawn as an HTML table (:func:`bar_table` with intervals), on a scale
-    from matplotlib's ``MaxNLocator`` that holds every interval, zero and the ``marker`` lines
-    (``(value, text)``: zero dashed, a second one solid red), with a margin of 5 %.
+    from matplotlib's ``MaxNLocator`` that holds every estimate, interval and ``marker`` line
+    (``(value, text)``: the first dashed, e.g. zero, a second solid red), with a margin of 5 %.
 
     >>> html = estimate_table(pd.Series([0.3], index=["a"]), [0.1], [0.5], "en", marker=[(0.0, "zero")]).html
     >>> 'class="dot" style="left:60.00%' in html and "zero" in html   # 0.3 on a scale of -0.15 to 0.6
@@ -453,9 +453,9 @@ def stacked_bar_table(shares: pd.DataFrame, lang: str, *, colours: Iterable[str]
     Without it the bars run from 0 to 100. A part of at least ``min_label`` per cent carries its
     number (in black or white, whichever contrasts more) when the number fits in it as drawn (a
     container query hides it in a part narrower than two digits, never cutting it to one);
-    every part's column name and share are in its tooltip. On a phone the label stands above its
-    bar, which takes the page's whole width. A row without any share (nobody answered) has no bar. Drawn in HTML, the row
-    labels (long statements) keep the page's type size on a phone, and the chart prints sharp.
+    every part's column name and share are in its tooltip. A row without any share (nobody
+    answered) has no bar. Drawn in HTML, the row labels (long statements) keep the page's type size
+    on a phone, where each stands above its bar at the page's whole width, and the chart prints sharp.
 
     >>> shares = pd.DataFrame({"no": [25.0], "maybe": [50.0], "yes": [25.0]}, index=["a"])
     >>> html = stacked_bar_table(shares, "en", colours=["red", "grey", "blue"], offset=pd.Series([50.0], index=["a"])).html

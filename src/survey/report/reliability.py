@@ -339,6 +339,7 @@ class ReliabilityReport(ReportBase):
 
         lang = self.lang
         out = Fragment("")
+        first = next(iter(self.results), None)
         for c, res in self.results.items():
             it, f = res.items, self.flags[c]
             notes = []
@@ -360,27 +361,27 @@ class ReliabilityReport(ReportBase):
             out += table(tab, lang, caption=t("reliability.items_caption", lang),
                          align_left=[t("reliability.item", lang), t("reliability.statement", lang), t("reliability.note", lang)])
             # long statements: a chart drawn in HTML keeps them readable on a phone
-            sh = likert_shares(self.head_df, list(it.index), instrument=self.inst, lang=lang, label_width=10**6)
+            sh = likert_shares(self.head_df, list(it.index), instrument=self.inst, lang=lang, label_width=None)
             shares = sh.percent.set_axis([str(sh.options[v]) for v in sh.percent.columns], axis=1)
             shares.index = [sh.labels[i] for i in sh.percent.index]
             out += stacked_bar_table(shares, lang, colours=sh.colours, offset=sh.left.set_axis(shares.index),
                                      legend_title=t("reliability.dist_values", lang) if sh.legend_title else None,
                                      head=t("reliability.item", lang),
                                      caption=t("reliability.dist_title", lang, c=self.label(c)))
-            if c == next(iter(self.results)):  # how to read the chart, under the first one
+            if c == first:  # how to read the chart, under the first one
                 out += paragraph(t("reliability.dist_note", lang), cls="survey-caption")
         return out
 
     def correlations(self) -> Fragment:
         """Inter-item correlations (pairwise-complete Pearson), the lower triangle as a heat table
         with a line between constructs."""
+        from ..plots.reliability import lower_correlations
+
         lang = self.lang
         items = [i.name for c in self.results for i in self.inst.items_of(c)]
         if len(items) < 2:
             return Fragment("")
-        r = self.head_df[items].astype("Float64").astype(float).corr()
-        # the diagonal (all 1) carries no information: rows from the second item, columns to the last but one
-        lower = r.where(np.tril(np.ones(r.shape, dtype=bool), k=-1)).iloc[1:, :-1]
+        lower = lower_correlations(self.head_df, items)
         labels = {i: i + (" (R)" if self.inst.item(i).reverse else "") for i in items}
         lower = lower.rename(index=labels, columns=labels)
         groups = {labels[i]: self.inst.item(i).construct for i in items}

@@ -252,6 +252,14 @@ class SKMReport(ReportBase):
     def _pct(self) -> str:
         return format_percent(self.confidence, self.lang, 0)
 
+    def _grade_bands(self, scale: str, lo: float, hi: float) -> list[tuple[str, float, float, str]]:
+        """The regime's grade bands on ``scale`` ("ikm" or "unit") cut to ``lo``-``hi``, with their
+        colours, for :func:`~survey.report.display.bar_table`; a sliver under 3 % of the range is left out."""
+        from ..plots.skm import GRADE_COLOURS, grade_bounds
+
+        cut = [(g, max(a, lo), min(b, hi)) for g, a, b in grade_bounds(self.regime, scale)]
+        return [(g, a, b, GRADE_COLOURS[g]) for g, a, b in cut if b - a >= 0.03 * (hi - lo)]
+
     def _changes(self) -> pd.DataFrame:
         """:func:`survey.skm.change` of every unit's consecutive waves, computed once for the
         sections that quote it."""
@@ -289,7 +297,6 @@ class SKMReport(ReportBase):
         return summary(self._unit_sentences(), lang)
 
     def _unit_sentences(self) -> list[str]:
-
         s = self.res_units.summary.droplevel("unit_id")
         row = s.loc[self.last]
         prev = prev_label = sig = None
@@ -353,7 +360,7 @@ class SKMReport(ReportBase):
         line, drawn as an HTML table (:func:`~survey.report.display.bar_table`): its labels stay
         readable on a phone and in print."""
         from ..plots.skm import GRADE_COLOURS
-        from ..skm import GRADE_TABLES, grade
+        from ..skm import grade
 
         if self.too_small:
             return Fragment("")
@@ -362,8 +369,7 @@ class SKMReport(ReportBase):
         if not nrr.notna().any():
             return note(t("skm.no_unsur_answered", lang))
         grades = grade(nrr.to_numpy(dtype=float), self.regime, "ikm")
-        edges = [1.0, *GRADE_TABLES[str(self.regime)]["ikm"], 4.0]
-        bands = [(g, edges[i], edges[i + 1], GRADE_COLOURS[g]) for i, g in enumerate(("D", "C", "B", "A"))]
+        bands = self._grade_bands("ikm", 1.0, 4.0)
         ikm = float(self.res_all.summary.loc[self.group, "ikm"])
         values = pd.Series(nrr.to_numpy(dtype=float), index=[f"{c} {self.labels[c]}" for c in nrr.index])
         return bar_table(values, lang, lo=1.0, hi=4.0, digits=2, ticks=[1, 2, 3, 4],
@@ -375,7 +381,6 @@ class SKMReport(ReportBase):
 
     def waves_table(self) -> Fragment:
         """Unit report: IKM, interval, mutu and change per wave (waves under ``min_cell`` blanked)."""
-
         if self.is_city or self.too_small:
             return Fragment("")
         lang = self.lang
@@ -418,18 +423,12 @@ class SKMReport(ReportBase):
         from matplotlib.ticker import MaxNLocator
 
         from ..plots.skm import GRADE_COLOURS
-        from ..skm import GRADE_TABLES
 
         lang = self.lang
         low, high = rows["ci_low_unit"].fillna(rows["ikm_unit"]), rows["ci_high_unit"].fillna(rows["ikm_unit"])
         lo = max(25.0, 5 * np.floor((float(low.min()) - 5) / 5))
         hi = min(100.0, 5 * np.ceil((float(high.max()) + 5) / 5))
-        edges = [25.0, *GRADE_TABLES[str(self.regime)]["unit"], 100.0]
-        bands = []
-        for k, g in enumerate(("D", "C", "B", "A")):
-            a, b = max(edges[k], lo), min(edges[k + 1], hi)
-            if b - a >= 0.03 * (hi - lo):  # a sliver of a band gets no colour nor name
-                bands.append((g, a, b, GRADE_COLOURS[g]))
+        bands = self._grade_bands("unit", lo, hi)
         ticks = [x for x in MaxNLocator(nbins=4, steps=[1, 2, 5, 10]).tick_values(lo, hi) if lo <= x <= hi]
         has_ci = bool(rows["ci_low_unit"].notna().any())
         key = t("skm.trend_key_ci" if has_ci else "skm.trend_key", lang, p=self._pct())
@@ -528,7 +527,6 @@ class SKMReport(ReportBase):
 
     def changes(self) -> Fragment:
         """City report: the units whose IKM changed beyond sampling noise in the last wave."""
-
         if not self.is_city:
             return Fragment("")
         lang = self.lang

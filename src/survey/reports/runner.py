@@ -286,9 +286,9 @@ def run_plan(plan: str | Path | Plan, out: str | Path | None = None, workers: in
     root_path = Path(plan.root or plan_root(plan.path, root)).resolve()
     base = _output_dir(out, root_path)
     plan_dir = confined(base, plan.name)
-    force_names = _check_force(force, plan)
-    if "all" in force_names and "all" not in {s.name for s in plan.reports}:
+    if isinstance(force, list) and "all" in force and "all" not in {s.name for s in plan.reports}:
         force = True  # `--force all`, as the command line's help offers
+    force_names = _check_force(force, plan)
     t0 = time.perf_counter()
     with _FolderLock(plan_dir):
         kernel = _kernel_name()
@@ -365,7 +365,7 @@ def _check_force(force: bool | list[str], plan: Plan) -> list[str]:
     names = [force] if isinstance(force, str) else list(force)
     known = {s.name for s in plan.reports}
     for n in names:
-        if n not in known and not any(k.startswith(n + "-") for k in known) and n != "all":
+        if n not in known and not any(k.startswith(n + "-") for k in known):
             raise PlanError(f"--force {n}: no report of plan {plan.name!r} has that name "
                             f"(reports: {', '.join(sorted(known)[:10])}{' ...' if len(known) > 10 else ''})")
     return names

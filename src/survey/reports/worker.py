@@ -68,7 +68,8 @@ def die_with_parent() -> None:
 
 def _ipython_dir() -> str:
     """An IPython folder whose startup file runs kernel_boot.py, and whose configuration turns the
-    command history off (one per process, made once).
+    command history off (one per process, made once, in the temporary folder: the local pool's
+    run removes its folder when it ends).
 
     A report kernel's history is never read, and keeping it costs every cell a write to one
     SQLite file that the worker's kernels share.
@@ -83,19 +84,7 @@ def _ipython_dir() -> str:
     (startup / "00-survey-runner.py").write_text(boot, encoding="utf-8")
     (startup.parent / "ipython_kernel_config.py").write_text("c.HistoryManager.enabled = False\n", encoding="utf-8")
     _state["ipython_dir"] = d
-    # removed when the process ends: by the local pool's worker when its loop ends (a process of
-    # multiprocessing leaves without running atexit), at interpreter exit elsewhere (a Dask worker)
-    import atexit
-
-    atexit.register(drop_ipython_dir)
     return d
-
-
-def drop_ipython_dir() -> None:
-    """Remove the IPython folder of this process's kernels (the next kernel made makes a new one)."""
-    d = _state.pop("ipython_dir", None)
-    if d:
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def start_kernel(kernel_name: str, root: str, skip: list[str], pdeathsig: bool) -> dict[str, Any]:
@@ -523,4 +512,3 @@ def worker_main(conn, root: str, kernel: str, skip: list[str], close: tuple[int,
     finally:
         stop_kernel(_state.pop("next", None))
         stop_zygote()
-        drop_ipython_dir()
