@@ -24,12 +24,17 @@ def _bvn_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
     ``ndtr`` directly: the scipy.stats wrappers cost more than the integral on these small grids.
     """
     h, k = np.asarray(h, float), np.asarray(k, float)
+    return ndtr(h) * ndtr(k) + _plackett_term(h**2 + k**2, h * k, rho)
+
+
+def _plackett_term(h2k2: np.ndarray, hk: np.ndarray, rho: float) -> np.ndarray:
+    """The integral part of Plackett's identity at corners given by ``h^2 + k^2`` and ``h k``:
+    1/(2 pi) * integral from 0 to asin(rho) of exp(-(h^2 + k^2 - 2 h k sin t) / (2 cos^2 t)) dt."""
     b = np.arcsin(rho)
     t = b / 2 * (_GL_X + 1)
     st, ct2 = np.sin(t), np.cos(t) ** 2
-    hh, kk = h[..., None], k[..., None]
-    f = np.exp(-(hh**2 - 2 * hh * kk * st + kk**2) / (2 * ct2))
-    return ndtr(h) * ndtr(k) + (f @ _GL_W) * b / 2 / (2 * np.pi)
+    f = np.exp(-(h2k2[..., None] - 2 * hk[..., None] * st) / (2 * ct2))
+    return (f @ _GL_W) * b / 2 / (2 * np.pi)
 
 
 class _PairLikelihood:
@@ -52,8 +57,6 @@ class _PairLikelihood:
         k = np.clip(tc, -_BIG, _BIG)[None, :]
         self.hk = h * k
         self.h2k2 = h**2 + k**2
-        self.hk3 = self.hk[..., None]
-        self.h2k23 = self.h2k2[..., None]
         base = np.zeros((len(tr) + 2, len(tc) + 2))
         base[1:, 1:] = np.outer(np.r_[ndtr(h[:, 0]), 1.0], np.r_[ndtr(k[0]), 1.0])
         # Phi(h) Phi(k) at every corner, the borders included, differenced into cells
@@ -68,11 +71,7 @@ class _PairLikelihood:
 
     def probs(self, rho: float) -> np.ndarray:
         """The cell probabilities ``P_ij(rho)``."""
-        b = np.arcsin(rho)
-        t = b / 2 * (_GL_X + 1)
-        st, ct2 = np.sin(t), np.cos(t) ** 2
-        f = np.exp(-(self.h2k23 - 2 * self.hk3 * st) / (2 * ct2))
-        return self.base_cells + self._cells((f @ _GL_W) * b / 2 / (2 * np.pi))
+        return self.base_cells + self._cells(_plackett_term(self.h2k2, self.hk, rho))
 
     def loglik(self, rho: float) -> float:
         p = self.probs(rho)
